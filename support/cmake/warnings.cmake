@@ -1,0 +1,37 @@
+# Project-wide compile flags: warnings as errors for our code, optional sanitizers.
+set(WS_WARNINGS -Wall -Wextra -Werror)
+
+if(WS_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# WS_FUZZ: coverage instrumentation and ASan/UBSan for every target; fuzz targets add
+# -fsanitize=fuzzer at link time.
+if(WS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "WS_FUZZ needs clang: CC=clang-14 CXX=clang++-14 cmake -DWS_FUZZ=ON ...")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# ws_library(NAME SOURCES... [DEPS ...]) declares a project library with our warning flags.
+function(ws_library name)
+  cmake_parse_arguments(WL "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${WL_SOURCES})
+  target_compile_options(${name} PRIVATE ${WS_WARNINGS})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${WL_DEPS})
+endfunction()
+
+# ws_test(NAME LABEL SOURCES... [DEPS ...]) builds one gtest binary and registers it with CTest.
+function(ws_test name label)
+  cmake_parse_arguments(WT "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${WT_SOURCES})
+  target_compile_options(${name} PRIVATE ${WS_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${WT_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package wasmshim needs to build and test; idempotent and quiet when done.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache git pkg-config clang-14 clang-format-14 clang-tidy-14
+  llvm-19-dev libzstd-dev zlib1g-dev libedit-dev libxml2-dev libffi-dev
+  # guest programs and wasm tooling
+  wasi-libc libclang-rt-14-dev-wasm32 lld-14 wabt
+  # control plane libraries
+  libabsl-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  nlohmann-json3-dev libcgroup-dev libssl-dev
+  # tests
+  libgtest-dev libgmock-dev python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
