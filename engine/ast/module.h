@@ -90,6 +90,7 @@ struct NameSection {
 
 struct Module {
   std::vector<uint8_t> bytes;  // the whole binary; every ByteSpan points into it
+  Features features;           // what the decoder accepted (immediates depend on it)
 
   std::vector<FuncType> types;
   std::vector<Import> imports;

@@ -141,6 +141,7 @@ absl::Status decode_sections(Module& m, const Features& features) {
 absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features) {
   Module m;
   m.bytes = std::move(bytes);
+  m.features = features;
   absl::Status s = detail::decode_sections(m, features);
   if (!s.ok()) return s;
   return m;

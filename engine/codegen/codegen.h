@@ -1,0 +1,36 @@
+// Code generation facade: validated Module -> native code through LLVM (ORC JIT). No LLVM types
+// leak out of this header; the result is the runtime's CompiledCode.
+#pragma once
+
+#include <array>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "engine/ast/module.h"
+#include "engine/runtime/code.h"
+#include "engine/validate/validator.h"
+
+namespace ws::engine {
+
+enum class IntrinsicId : uint32_t {
+#define WS_INTRINSIC(name, symbol, result, params) k##name,
+#include "engine/runtime/abi/intrinsics.def"
+#undef WS_INTRINSIC
+  kCount,
+};
+inline constexpr size_t kNumIntrinsics = static_cast<size_t>(IntrinsicId::kCount);
+
+struct CompileOptions {
+  int opt_level = 2;  // 0..3, LLVM's pipeline levels
+  // Addresses of the runtime functions compiled code calls, indexed by IntrinsicId. The engine
+  // facade fills them from engine/runtime (codegen does not link the runtime).
+  std::array<void*, kNumIntrinsics> intrinsics{};
+};
+
+// Compiles every function of `m` (validated, with `info` from the validator) into the process's
+// JIT. UNIMPLEMENTED for instructions this back end does not compile yet (SIMD).
+absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
+                                                                const ModuleInfo& info,
+                                                                const CompileOptions& options);
+
+}  // namespace ws::engine

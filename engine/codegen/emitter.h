@@ -1,0 +1,154 @@
+// Internal: LLVM IR emission for one module and one function (the only LLVM-facing headers).
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/ast/instr.h"
+#include "engine/ast/module.h"
+#include "engine/codegen/codegen.h"
+#include "engine/decode/instr_reader.h"
+#include "engine/runtime/abi/trap.h"
+#include "engine/validate/validator.h"
+
+namespace ws::engine::codegen {
+
+// Module-wide declarations shared by the function emitters.
+struct ModuleEnv {
+  ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::LLVMContext& c,
+            llvm::Module& llvm_module);
+
+  const Module& m;
+  const ModuleInfo& info;
+  llvm::LLVMContext& ctx;
+  llvm::Module& mod;
+  InstrContext ictx;
+
+  llvm::Type* void_ty;
+  llvm::IntegerType* i1;
+  llvm::IntegerType* i8;
+  llvm::IntegerType* i16;
+  llvm::IntegerType* i32;
+  llvm::IntegerType* i64;
+  llvm::Type* f32;
+  llvm::Type* f64;
+  llvm::PointerType* ptr;
+
+  std::vector<llvm::FunctionType*> signatures;  // per type index, Wasm convention
+  std::vector<llvm::Function*> functions;       // per function index; imports are nullptr
+  std::array<llvm::FunctionCallee, kNumIntrinsics> intrinsics;
+
+  llvm::Type* type(ValType t) const;
+  llvm::FunctionType* signature(const FuncType& ft);
+  // The Wasm-convention return value for `results` (void, one value, or a struct).
+  llvm::Type* return_type(const FuncType& ft);
+  static std::string function_symbol(uint32_t index);
+  static std::string trampoline_symbol(uint32_t type_index);
+  static std::string adapter_symbol(uint32_t import_index);
+  // Attributes every generated function gets (frame pointers for backtraces, no unwind).
+  void set_attributes(llvm::Function* f) const;
+};
+
+// Emits one defined function's body from its encoded instructions.
+class FunctionEmitter {
+ public:
+  FunctionEmitter(ModuleEnv& env, uint32_t func_index);
+  absl::Status emit();
+
+ private:
+  struct Frame {
+    Opcode kind;                         // kBlock, kLoop, kIf, kElse, or kNop for the function body
+    llvm::BasicBlock* cont = nullptr;    // continuation after `end`
+    llvm::BasicBlock* header = nullptr;  // loop: the branch target
+    llvm::BasicBlock* else_block = nullptr;
+    std::vector<ValType> params, results;
+    std::vector<llvm::PHINode*> result_phis;  // in `cont`
+    std::vector<llvm::PHINode*> param_phis;   // in `header` (loops)
+    std::vector<llvm::Value*> else_args;      // if: the params again for the else branch
+    size_t height = 0;
+    bool unreachable = false;
+    int skip_depth = 0;  // nested blocks skipped while unreachable
+  };
+
+  // Dispatch by instruction family (emit_*.cpp).
+  absl::Status instr(const Instr& in);
+  absl::Status control(const Instr& in);
+  absl::Status numeric(const Instr& in);
+  absl::Status conversion(const Instr& in);
+  llvm::Value* binary(Opcode op, llvm::Value* lhs, llvm::Value* rhs);
+  llvm::Value* divide(Opcode op, llvm::Value* lhs, llvm::Value* rhs);
+  llvm::Value* trunc_checked(llvm::Value* x, llvm::Type* to, bool is_signed);
+  absl::Status memory(const Instr& in);
+  absl::Status bulk(const Instr& in);
+  absl::Status variable(const Instr& in);
+  absl::Status call(const Instr& in);
+  absl::Status table(const Instr& in);
+  absl::Status reference(const Instr& in);
+
+  // Control helpers.
+  void block_types(const BlockType& bt, std::vector<ValType>& params,
+                   std::vector<ValType>& results) const;
+  void push_frame(Opcode kind, const BlockType& bt);
+  void branch_to(Frame& target);
+  void end_frame();
+  void start_else();
+  void set_unreachable();
+  void br_table(const Instr& in);
+  void emit_return();
+
+  // Operand stack.
+  void push(llvm::Value* v) { stack_.push_back(v); }
+  llvm::Value* pop() {
+    llvm::Value* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<llvm::Value*> pop_n(size_t n);
+
+  // Runtime context access.
+  llvm::Value* load_field(llvm::Value* base, uint32_t offset, llvm::Type* t, bool invariant,
+                          const char* name);
+  llvm::Value* store_context();
+  llvm::Value* memory_record(uint32_t index);
+  llvm::Value* memory_base(uint32_t index);
+  llvm::Value* effective_address(const MemArg& mem, llvm::Value* addr, uint32_t bytes);
+  llvm::Value* table_record(uint32_t index);
+  llvm::Value* func_record(uint32_t index);
+  llvm::Value* global_cell(uint32_t index);
+  llvm::Value* call_intrinsic(IntrinsicId id, std::vector<llvm::Value*> args);
+  void check_interrupt();
+  void check_stack();
+  // Branches to a shared trap block for `code` when `cond` is true.
+  void trap_if(llvm::Value* cond, TrapCode code);
+  void trap(TrapCode code);
+  llvm::Value* index_operand(uint32_t memory, llvm::Value* v);  // i32/i64 address -> i64
+  llvm::Value* wasm_call(llvm::FunctionType* sig, llvm::Value* callee, llvm::Value* context,
+                         std::vector<llvm::Value*> args, bool tail);
+  void push_results(llvm::Value* ret, const FuncType& ft);
+
+  ModuleEnv& env_;
+  llvm::IRBuilder<> b_;
+  uint32_t func_index_;
+  const FuncType& type_;
+  llvm::Function* fn_;
+  llvm::Value* vmctx_;
+  llvm::Value* store_ = nullptr;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<ValType> local_types_;
+  std::vector<llvm::Value*> stack_;
+  std::vector<Frame> frames_;
+  std::array<llvm::BasicBlock*, 16> trap_blocks_{};
+  std::vector<uint32_t> targets_;
+};
+
+// Generates the host-entry trampoline for each type and the host adapter for each import.
+void emit_trampolines(ModuleEnv& env);
+void emit_host_adapters(ModuleEnv& env);
+
+}  // namespace ws::engine::codegen
