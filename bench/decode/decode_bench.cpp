@@ -22,14 +22,18 @@ struct Options {
   std::string file;
   int runs = 5;
   bool tsv = false;
+  std::string only;  // "decode" or "validate": time just that step (for profilers)
 };
 
 void usage() {
   std::fprintf(stderr,
-               "usage: ws_decode_bench [--runs N] [--tsv] FILE\n"
-               "  Times decode and decode+validate of FILE (best of N runs, default 5) and prints\n"
-               "  MB/s (10^6 bytes) of the whole file and of the code section.\n"
-               "  --tsv prints `step<TAB>seconds<TAB>file bytes<TAB>code bytes` lines instead.\n");
+               "usage: ws_decode_bench [--runs N] [--tsv] [--only decode|validate] FILE\n"
+               "  Times decode, validate, decode+validate and read+decode+validate of FILE (best\n"
+               "  of N runs, default 5; one thread) and prints MB/s (10^6 bytes) of the whole\n"
+               "  file and of the code section.\n"
+               "  --tsv prints `step<TAB>seconds<TAB>file bytes<TAB>code bytes` lines instead.\n"
+               "  --only repeats one step N times (validate: of a module decoded once), for\n"
+               "  profilers.\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -39,6 +43,9 @@ bool parse(int argc, char** argv, Options& o) {
       o.runs = std::atoi(argv[++i]);
     } else if (a == "--tsv") {
       o.tsv = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      o.only = argv[++i];
+      if (o.only != "decode" && o.only != "validate") return false;
     } else if (!a.empty() && a[0] != '-' && o.file.empty()) {
       o.file = a;
     } else {
@@ -65,41 +72,77 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Each run decodes a fresh copy, made before the clock starts (the decoder owns its bytes).
+// Each decode gets a fresh copy made before the clock starts (the decoder owns its bytes);
+// results are destroyed after the clock stops.
 struct Timings {
   double decode = 1e30;
   double validate = 1e30;  // of an already decoded module
   double both = 1e30;
+  double load = 1e30;  // read the file (page cache) + decode + validate, like wasm-validate
 };
 
-bool run_once(const std::vector<uint8_t>& bytes, Timings& t) {
+bool report(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "ws_decode_bench: %s failed: %s\n", what,
+                 std::string(s.message()).c_str());
+  }
+  return s.ok();
+}
+
+bool time_decode(const std::vector<uint8_t>& bytes, Timings& t,
+                 absl::StatusOr<ws::engine::Module>& m) {
   std::vector<uint8_t> copy = bytes;
   Clock::time_point t0 = Clock::now();
-  absl::StatusOr<ws::engine::Module> m = ws::engine::decode_module(std::move(copy));
-  double d = seconds_since(t0);
-  if (!m.ok()) {
-    std::fprintf(stderr, "ws_decode_bench: decode failed: %s\n",
-                 std::string(m.status().message()).c_str());
-    return false;
-  }
-  t0 = Clock::now();
-  absl::StatusOr<ws::engine::ModuleInfo> info = ws::engine::validate_module(*m);
-  double v = seconds_since(t0);
-  if (!info.ok()) {
-    std::fprintf(stderr, "ws_decode_bench: validation failed: %s\n",
-                 std::string(info.status().message()).c_str());
-    return false;
-  }
-  t.decode = std::min(t.decode, d);
-  t.validate = std::min(t.validate, v);
+  m = ws::engine::decode_module(std::move(copy));
+  t.decode = std::min(t.decode, seconds_since(t0));
+  return report(m.status(), "decode");
+}
 
-  // decode+validate as one measured step, the way a caller loads a module.
-  copy = bytes;
-  t0 = Clock::now();
-  absl::StatusOr<ws::engine::Module> m2 = ws::engine::decode_module(std::move(copy));
-  bool ok = m2.ok() && ws::engine::validate_module(*m2).ok();
+bool time_validate(const ws::engine::Module& m, Timings& t) {
+  Clock::time_point t0 = Clock::now();
+  absl::StatusOr<ws::engine::ModuleInfo> info = ws::engine::validate_module(m);
+  t.validate = std::min(t.validate, seconds_since(t0));
+  return report(info.status(), "validation");
+}
+
+// decode+validate as one step, the way a caller loads a module.
+bool time_both(const std::vector<uint8_t>& bytes, Timings& t) {
+  std::vector<uint8_t> copy = bytes;
+  absl::StatusOr<ws::engine::ModuleInfo> info;
+  Clock::time_point t0 = Clock::now();
+  absl::StatusOr<ws::engine::Module> m = ws::engine::decode_module(std::move(copy));
+  if (m.ok()) info = ws::engine::validate_module(*m);
   t.both = std::min(t.both, seconds_since(t0));
-  return ok;
+  return report(m.status(), "decode") && report(info.status(), "validation");
+}
+
+bool time_load(const std::string& path, Timings& t) {
+  absl::StatusOr<ws::engine::Module> m;
+  absl::StatusOr<ws::engine::ModuleInfo> info;
+  Clock::time_point t0 = Clock::now();
+  absl::StatusOr<std::vector<uint8_t>> bytes = ws::support::read_file(path);
+  if (bytes.ok()) m = ws::engine::decode_module(*std::move(bytes));
+  if (m.ok()) info = ws::engine::validate_module(*m);
+  t.load = std::min(t.load, seconds_since(t0));
+  return report(bytes.status(), "read") && report(m.status(), "decode") &&
+         report(info.status(), "validation");
+}
+
+bool run(const Options& o, const std::vector<uint8_t>& bytes, Timings& t) {
+  absl::StatusOr<ws::engine::Module> m;
+  if (o.only == "validate") {
+    if (!time_decode(bytes, t, m)) return false;
+    for (int i = 0; i < o.runs; ++i) {
+      if (!time_validate(*m, t)) return false;
+    }
+    return true;
+  }
+  for (int i = 0; i < o.runs; ++i) {
+    if (!time_decode(bytes, t, m)) return false;
+    if (o.only == "decode") continue;
+    if (!time_validate(*m, t) || !time_both(bytes, t) || !time_load(o.file, t)) return false;
+  }
+  return true;
 }
 
 double mbps(uint64_t bytes, double s) { return s > 0 ? static_cast<double>(bytes) / s / 1e6 : 0; }
@@ -120,11 +163,12 @@ int main(int argc, char** argv) {
   uint64_t file = bytes->size();
   uint64_t code = code_section_bytes(*bytes);
   Timings t;
-  for (int i = 0; i < o.runs; ++i) {
-    if (!run_once(*bytes, t)) return 1;
-  }
-  const std::pair<const char*, double> rows[] = {
-      {"decode", t.decode}, {"validate", t.validate}, {"decode+validate", t.both}};
+  if (!run(o, *bytes, t)) return 1;
+  std::vector<std::pair<const char*, double>> rows;
+  if (o.only != "validate") rows.emplace_back("decode", t.decode);
+  if (o.only != "decode") rows.emplace_back("validate", t.validate);
+  if (o.only.empty()) rows.emplace_back("decode+validate", t.both);
+  if (o.only.empty()) rows.emplace_back("read+decode+validate", t.load);
   if (o.tsv) {
     for (auto [name, s] : rows) {
       std::printf("%s\t%.6f\t%llu\t%llu\n", name, s, static_cast<unsigned long long>(file),
@@ -134,9 +178,9 @@ int main(int argc, char** argv) {
   }
   std::printf("%s: %.1f MB, code section %.1f MB; best of %d runs, one thread\n", o.file.c_str(),
               file / 1e6, code / 1e6, o.runs);
-  std::printf("%-16s %10s %14s %14s\n", "step", "seconds", "MB/s (file)", "MB/s (code)");
+  std::printf("%-21s %10s %14s %14s\n", "step", "seconds", "MB/s (file)", "MB/s (code)");
   for (auto [name, s] : rows) {
-    std::printf("%-16s %10.4f %14.1f %14.1f\n", name, s, mbps(file, s), mbps(code, s));
+    std::printf("%-21s %10.4f %14.1f %14.1f\n", name, s, mbps(file, s), mbps(code, s));
   }
   return 0;
 }

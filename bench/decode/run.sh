@@ -60,10 +60,10 @@ echo "wasmshim: best of $runs runs in one process; wasm-validate: best of 3 runs
   printf 'wasm-validate\t%s\n' "$best_wv"
 } | awk -F'\t' -v file="$file_bytes" -v code="$code_bytes" -v wv="$best_wv" '
   BEGIN {
-    printf "%-26s %9s %14s %14s %18s\n", "tool", "seconds", "MB/s (file)", "MB/s (code)",
+    printf "%-31s %9s %14s %14s %18s\n", "tool", "seconds", "MB/s (file)", "MB/s (code)",
            "x wasm-validate"
   }
   {
-    printf "%-26s %9.3f %14.1f %14.1f %18.1f\n", $1, $2, file / $2 / 1e6, code / $2 / 1e6,
+    printf "%-31s %9.3f %14.1f %14.1f %18.1f\n", $1, $2, file / $2 / 1e6, code / $2 / 1e6,
            wv / $2
   }'

@@ -12,6 +12,8 @@ namespace {
 
 using testing::body;
 using testing::Bytes;
+using testing::decode_ok;
+using testing::expect_malformed;
 using testing::kCodeId;
 using testing::kDataCountId;
 using testing::kDataId;
@@ -22,24 +24,6 @@ using testing::one_func;
 using testing::section;
 using testing::type_void;
 using testing::vec;
-
-absl::StatusOr<Module> decode(const std::vector<uint8_t>& b, const Features& f) {
-  return decode_module(std::span<const uint8_t>(b), f);
-}
-
-Module decode_ok(const std::vector<uint8_t>& b, const Features& f = {}) {
-  absl::StatusOr<Module> m = decode(b, f);
-  EXPECT_TRUE(m.ok()) << m.status();
-  return m.ok() ? *std::move(m) : Module{};
-}
-
-void expect_malformed(const std::vector<uint8_t>& b, const std::string& message,
-                      const Features& f = {}) {
-  absl::StatusOr<Module> m = decode(b, f);
-  ASSERT_FALSE(m.ok()) << "decoded; expected: " << message;
-  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(std::string(m.status().message()), message);
-}
 
 // type (8..13), function (14..17), code section at 18: size at 19, count at 20, the body's
 // size at 21 and its local declarations from 22 (while all sizes fit in one byte).

@@ -1,10 +1,15 @@
-// Test-only helper: builds small Wasm binaries byte by byte (LEB128, names, sections).
+// Test-only helpers: build small Wasm binaries byte by byte and check what decode_module says.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "engine/decode/decoder.h"
+#include "gtest/gtest.h"
 
 namespace ws::engine::testing {
 
@@ -101,5 +106,22 @@ inline constexpr uint8_t kCustomId = 0, kTypeId = 1, kImportId = 2, kFunctionId 
 inline Bytes type_void() { return section(kTypeId, vec({Bytes{0x60, 0x00, 0x00}})); }
 inline Bytes one_func() { return section(kFunctionId, vec({Bytes{0x00}})); }
 inline Bytes one_empty_body() { return section(kCodeId, vec({body({}, Bytes{0x0B})})); }
+
+// Decodes `b`, expecting success (a failed expectation returns an empty module).
+inline Module decode_ok(const std::vector<uint8_t>& b, const Features& f = {}) {
+  absl::StatusOr<Module> m = decode_module(std::span<const uint8_t>(b), f);
+  EXPECT_TRUE(m.ok()) << m.status();
+  return m.ok() ? *std::move(m) : Module{};
+}
+
+// Decodes `b`, expecting INVALID_ARGUMENT with exactly `message`:
+// "<section> section, offset 0x<hex>: <reason>".
+inline void expect_malformed(const std::vector<uint8_t>& b, const std::string& message,
+                             const Features& f = {}) {
+  absl::StatusOr<Module> m = decode_module(std::span<const uint8_t>(b), f);
+  ASSERT_FALSE(m.ok()) << "decoded; expected: " << message;
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(m.status().message()), message);
+}
 
 }  // namespace ws::engine::testing
