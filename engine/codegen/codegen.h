@@ -7,18 +7,11 @@
 
 #include "absl/status/statusor.h"
 #include "engine/ast/module.h"
+#include "engine/runtime/abi/intrinsics.h"
 #include "engine/runtime/code.h"
 #include "engine/validate/validator.h"
 
 namespace ws::engine {
-
-enum class IntrinsicId : uint32_t {
-#define WS_INTRINSIC(name, symbol, result, params) k##name,
-#include "engine/runtime/abi/intrinsics.def"
-#undef WS_INTRINSIC
-  kCount,
-};
-inline constexpr size_t kNumIntrinsics = static_cast<size_t>(IntrinsicId::kCount);
 
 struct CompileOptions {
   int opt_level = 2;  // 0..3, LLVM's pipeline levels

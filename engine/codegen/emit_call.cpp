@@ -33,7 +33,7 @@ llvm::Value* FunctionEmitter::wasm_call(llvm::FunctionType* sig, llvm::Value* ca
   llvm::CallInst* call = b_.CreateCall(sig, callee, args);
   call->setCallingConv(llvm::CallingConv::Tail);
   if (!tail) return call;
-  call->setTailCallKind(llvm::CallInst::TCK_Tail);
+  call->setTailCallKind(llvm::CallInst::TCK_MustTail);
   if (sig->getReturnType()->isVoidTy()) {
     b_.CreateRetVoid();
   } else {

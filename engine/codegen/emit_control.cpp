@@ -1,4 +1,6 @@
 // Structured control flow: blocks, loops, if/else, branches, br_table, return, unreachable.
+#include <llvm/IR/InlineAsm.h>
+
 #include "engine/codegen/emitter.h"
 
 namespace ws::engine::codegen {
@@ -73,7 +75,7 @@ void FunctionEmitter::set_unreachable() {
 
 void FunctionEmitter::start_else() {
   Frame& f = frames_.back();
-  if (!f.unreachable) branch_to(f);
+  if (!f.unreachable) fall_through(f);
   stack_.resize(f.height);
   b_.SetInsertPoint(f.else_block);
   f.else_block = nullptr;
@@ -82,9 +84,19 @@ void FunctionEmitter::start_else() {
   for (llvm::Value* v : f.else_args) push(v);
 }
 
+// Falling off the end of a frame continues after it (for a loop too: `end` is not a branch).
+void FunctionEmitter::fall_through(Frame& f) {
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  size_t n = f.result_phis.size();
+  for (size_t i = 0; i < n; ++i) {
+    f.result_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
+  }
+  b_.CreateBr(f.cont);
+}
+
 void FunctionEmitter::end_frame() {
   Frame& f = frames_.back();
-  if (!f.unreachable) branch_to(f);
+  if (!f.unreachable) fall_through(f);
   if (f.else_block) {  // `if` without `else`: the params flow through unchanged
     b_.SetInsertPoint(f.else_block);
     for (size_t i = 0; i < f.result_phis.size(); ++i) {
@@ -144,6 +156,14 @@ void FunctionEmitter::br_table(const Instr& in) {
   set_unreachable();
 }
 
+void FunctionEmitter::keep_alive(llvm::Value* v) {
+  llvm::Type* t = v->getType();
+  const char* constraint = t->isFloatingPointTy() ? "x" : "r";
+  auto* asm_fn = llvm::InlineAsm::get(llvm::FunctionType::get(env_.void_ty, {t}, false), "",
+                                      constraint, /*hasSideEffects=*/true);
+  b_.CreateCall(asm_fn, {v});
+}
+
 void FunctionEmitter::emit_return() {
   branch_to(frames_.front());
   set_unreachable();
@@ -198,9 +218,13 @@ absl::Status FunctionEmitter::control(const Instr& in) {
     case Opcode::kReturn:
       emit_return();
       break;
-    case Opcode::kDrop:
-      pop();
+    case Opcode::kDrop: {
+      // A dropped load must still happen: an out-of-bounds access traps through the guard
+      // pages. An empty asm that "uses" the value keeps LLVM from deleting it.
+      llvm::Value* v = pop();
+      if (llvm::isa<llvm::Instruction>(v)) keep_alive(v);
       break;
+    }
     case Opcode::kSelect:
     case Opcode::kSelectT: {
       llvm::Value* cond = b_.CreateICmpNE(pop(), b_.getInt32(0));

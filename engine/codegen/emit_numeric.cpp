@@ -168,10 +168,14 @@ llvm::Value* FunctionEmitter::binary(Opcode op, llvm::Value* lhs, llvm::Value* r
       return b_.CreateFDiv(lhs, rhs);
     case Opcode::kF32Min:
     case Opcode::kF64Min:
-      return b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, lhs, rhs);
     case Opcode::kF32Max:
-    case Opcode::kF64Max:
-      return b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, lhs, rhs);
+    case Opcode::kF64Max: {
+      // IEEE minimum/maximum, but a NaN result must be quiet: a + b quiets it.
+      bool is_min = op == Opcode::kF32Min || op == Opcode::kF64Min;
+      llvm::Value* r = b_.CreateBinaryIntrinsic(
+          is_min ? llvm::Intrinsic::minimum : llvm::Intrinsic::maximum, lhs, rhs);
+      return b_.CreateSelect(b_.CreateFCmpUNO(lhs, rhs), b_.CreateFAdd(lhs, rhs), r);
+    }
     case Opcode::kF32Copysign:
     case Opcode::kF64Copysign:
       return b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, lhs, rhs);

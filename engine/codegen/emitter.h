@@ -96,11 +96,13 @@ class FunctionEmitter {
                    std::vector<ValType>& results) const;
   void push_frame(Opcode kind, const BlockType& bt);
   void branch_to(Frame& target);
+  void fall_through(Frame& f);
   void end_frame();
   void start_else();
   void set_unreachable();
   void br_table(const Instr& in);
   void emit_return();
+  void keep_alive(llvm::Value* v);
 
   // Operand stack.
   void push(llvm::Value* v) { stack_.push_back(v); }

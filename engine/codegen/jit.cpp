@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/codegen/emitter.h"
@@ -68,7 +69,7 @@ class RangeRecorder : public orc::ObjectLinkingLayer::Plugin {
 struct Jit {
   std::unique_ptr<orc::LLJIT> lljit;
   RangeRecorder* ranges = nullptr;
-  std::unique_ptr<llvm::TargetMachine> tm;  // for the optimisation pipeline
+  std::optional<orc::JITTargetMachineBuilder> jtmb;  // a TargetMachine per compile (threads)
   std::atomic<uint64_t> next_id{0};
   std::string error;
 };
@@ -84,16 +85,12 @@ Jit& jit() {
       return out;
     }
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-    auto tm = jtmb->createTargetMachine();
-    if (!tm) {
-      out->error = to_string(tm.takeError());
-      return out;
-    }
-    out->tm = std::move(*tm);
+    out->jtmb = *jtmb;
     auto recorder = std::make_unique<RangeRecorder>();
     out->ranges = recorder.get();
     auto built = orc::LLJITBuilder()
                      .setJITTargetMachineBuilder(std::move(*jtmb))
+                     .setSupportConcurrentCompilation(true)
                      .setObjectLinkingLayerCreator(
                          [&recorder](orc::ExecutionSession& es, const llvm::Triple&)
                              -> llvm::Expected<std::unique_ptr<orc::ObjectLayer>> {
@@ -153,20 +150,17 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
   if (llvm::verifyModule(*mod, &os)) {
     return absl::InternalError(absl::StrCat("codegen produced invalid IR: ", verify));
   }
-  optimize(*mod, j.tm.get(), options.opt_level);
+  auto tm = j.jtmb->createTargetMachine();
+  if (!tm) return absl::InternalError(to_string(tm.takeError()));
+  optimize(*mod, tm->get(), options.opt_level);
 
   orc::ExecutionSession& es = j.lljit->getExecutionSession();
   auto jd_or = es.createJITDylib(absl::StrCat("wasm", j.next_id++));
   if (!jd_or) return absl::InternalError(to_string(jd_or.takeError()));
   orc::JITDylib& jd = *jd_or;
   orc::SymbolMap intrinsics;
-  static constexpr const char* kSymbols[] = {
-#define WS_INTRINSIC(name, symbol, result, params) symbol,
-#include "engine/runtime/abi/intrinsics.def"
-#undef WS_INTRINSIC
-  };
   for (size_t i = 0; i < kNumIntrinsics; ++i) {
-    intrinsics[j.lljit->mangleAndIntern(kSymbols[i])] = {
+    intrinsics[j.lljit->mangleAndIntern(kIntrinsicSymbols[i])] = {
         orc::ExecutorAddr::fromPtr(options.intrinsics[i]), llvm::JITSymbolFlags::Exported};
   }
   auto remove = [&es, &jd] { llvm::consumeError(es.removeJITDylib(jd)); };

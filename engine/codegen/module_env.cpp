@@ -110,6 +110,9 @@ std::string ModuleEnv::adapter_symbol(uint32_t import_index) {
 void ModuleEnv::set_attributes(llvm::Function* f) const {
   f->addFnAttr("frame-pointer", "all");
   f->addFnAttr(llvm::Attribute::NoUnwind);
+  // A Wasm `call` uses stack: LLVM must not turn self-recursion into a loop (deep recursion
+  // has to end in "call stack exhausted"). return_call uses musttail, which this keeps.
+  f->addFnAttr("disable-tail-calls", "true");
 }
 
 // void tramp(ptr code, ptr vmctx, ptr slots): arguments from 16-byte slots, results back.

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "support/file.h"
+#include "test/spec/engine_executor.h"
 #include "test/spec/file_runner.h"
 #include "test/spec/lists.h"
 #include "test/spec/manifest.h"
@@ -152,7 +153,7 @@ int run(const Options& o) {
     return 2;
   }
   Plan plan = make_plan(*inputs, o.filter);
-  RunContext ctx{o.spec_dir, [] { return std::make_unique<NoExecutor>(); }};
+  RunContext ctx{o.spec_dir, [] { return std::make_unique<EngineExecutor>(); }};
   Totals totals = run_jobs(plan.jobs, ctx, o.jobs, o.verbose);
   for (const OutOfScope& oos : plan.out_of_scope) {
     std::cout << oos.file << ": out of scope (" << oos.reason << "; brought in by " << oos.issue

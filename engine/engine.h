@@ -1,0 +1,66 @@
+// The engine facade: bytes -> decoded, validated, compiled module; instantiate; call exports.
+// Everything else (Store, Instance, Linker, Outcome) comes from engine/runtime.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/ast/module.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/outcome.h"
+#include "engine/runtime/store.h"
+#include "engine/runtime/value.h"
+#include "engine/validate/validator.h"
+
+namespace ws::engine {
+
+struct EngineOptions {
+  Features features;  // all supported proposals by default
+  int opt_level = 2;  // LLVM optimisation level 0..3
+};
+
+// A module ready to instantiate in any number of stores, from any thread.
+struct CompiledModule {
+  std::shared_ptr<const Module> module;
+  ModuleInfo info;
+  std::shared_ptr<const CompiledCode> code;
+  double decode_seconds = 0;
+  double validate_seconds = 0;
+  double compile_seconds = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {}) : options_(options) {}
+
+  const EngineOptions& options() const { return options_; }
+
+  // Decodes, validates and compiles. INVALID_ARGUMENT for a malformed or invalid module
+  // (the message names the section or function, the offset and the reason); UNIMPLEMENTED for
+  // instructions the compiler does not support yet.
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> load(std::vector<uint8_t> bytes) const;
+  // As load(), reading `path`; errors name the file.
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> load_file(const std::string& path) const;
+  // Compiles a module the caller already decoded and validated.
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> compile(Module module,
+                                                                ModuleInfo info) const;
+
+ private:
+  EngineOptions options_;
+};
+
+// Resolves the module's imports through `linker` ("unknown import" when one is missing) and
+// instantiates it in `store` (see Store::instantiate for the errors).
+absl::StatusOr<Instance*> instantiate(Store& store, const CompiledModule& module,
+                                      const Linker& linker);
+
+// Calls the function exported as `name`; NOT_FOUND when there is no such function export.
+absl::StatusOr<Outcome> call_export(Store& store, const Instance& instance, std::string_view name,
+                                    std::span<const abi::RawValue> args);
+
+}  // namespace ws::engine
