@@ -11,7 +11,7 @@ SPEC_RUNNER = $(BUILD_DIR)/test/spec/ws_spec_runner
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test run asan format format-check tidy clean
+.PHONY: all deps configure build test run asan format format-check tidy clean bench fuzz
 
 all: build
 
@@ -48,6 +48,17 @@ format-check:
 
 tidy: build
 	@JOBS=$(JOBS) support/scripts/run-tidy.sh $(BUILD_DIR)
+
+# Decode+validate throughput vs wasm-validate, then CPU kernels native vs ours vs node.
+bench: build
+	@BUILD_DIR=$(BUILD_DIR) bench/decode/run.sh
+	@BUILD_DIR=$(BUILD_DIR) bench/kernels/run.sh
+
+FUZZ_DIR  ?= build-fuzz
+FUZZ_TIME ?= 600
+# libFuzzer over decode+validate (clang-14, ASan/UBSan), seeded from the spec suite.
+fuzz: deps
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_TIME=$(FUZZ_TIME) SPEC_DIR=$(SPEC_DIR) JOBS=$(JOBS) engine/decode/run_fuzz.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

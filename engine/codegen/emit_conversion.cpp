@@ -96,6 +96,9 @@ absl::Status FunctionEmitter::conversion(const Instr& in) {
       break;
     case Opcode::kF32DemoteF64:
       r = b_.CreateFPTrunc(x, f32);
+      if (llvm::isa<llvm::FPExtInst>(x)) {  // demote(promote(y)) must still quiet a NaN
+        r = b_.CreateSelect(b_.CreateFCmpUNO(x, x), b_.CreateFPTrunc(b_.CreateFAdd(x, x), f32), r);
+      }
       break;
     case Opcode::kF64PromoteF32:
       r = b_.CreateFPExt(x, f64);

@@ -97,11 +97,28 @@ absl::Status FunctionEmitter::numeric(const Instr& in) {
     default:
       break;
   }
-  if (info(in.op).sig == Sig::kII_I || info(in.op).sig == Sig::kLL_L ||
-      info(in.op).sig == Sig::kFF_F || info(in.op).sig == Sig::kDD_D) {
+  Sig sig = info(in.op).sig;
+  if (sig == Sig::kII_I || sig == Sig::kLL_L || sig == Sig::kFF_F || sig == Sig::kDD_D) {
     llvm::Value* rhs = pop();
     llvm::Value* lhs = pop();
-    push(binary(in.op, lhs, rhs));
+    llvm::Value* r = binary(in.op, lhs, rhs);
+    bool float_arith = false;
+    switch (in.op) {
+      case Opcode::kF32Add:
+      case Opcode::kF32Sub:
+      case Opcode::kF32Mul:
+      case Opcode::kF32Div:
+      case Opcode::kF64Add:
+      case Opcode::kF64Sub:
+      case Opcode::kF64Mul:
+      case Opcode::kF64Div:
+        float_arith = true;
+        break;
+      default:
+        break;
+    }
+    if (float_arith) r = quiet_nan_result(lhs, rhs, r);
+    push(r);
     return absl::OkStatus();
   }
   return conversion(in);
@@ -182,6 +199,22 @@ llvm::Value* FunctionEmitter::binary(Opcode op, llvm::Value* lhs, llvm::Value* r
     default:
       return nullptr;
   }
+}
+
+// LLVM folds x * 1.0, x - 0.0, -0.0 - x and the like to x or -x, which would pass a signalling
+// NaN through unquieted; Wasm wants an arithmetic NaN. With one constant operand, a NaN in the
+// other takes the x + x path, which quiets it (LLVM does not fold x + x away).
+llvm::Value* FunctionEmitter::quiet_nan_result(llvm::Value* lhs, llvm::Value* rhs, llvm::Value* r) {
+  bool lc = llvm::isa<llvm::Constant>(lhs), rc = llvm::isa<llvm::Constant>(rhs);
+  if (lc == rc) return r;  // both constant: folded exactly; neither: the hardware quiets
+  llvm::Value* c = lc ? lhs : rhs;
+  llvm::Value* x = lc ? rhs : lhs;
+  if (auto* cf = llvm::dyn_cast<llvm::ConstantFP>(c); cf && cf->isNaN()) {
+    llvm::APFloat q = cf->getValueAPF();
+    if (q.isSignaling()) q = llvm::APFloat::getQNaN(q.getSemantics(), q.isNegative());
+    return llvm::ConstantFP::get(env_.ctx, q);
+  }
+  return b_.CreateSelect(b_.CreateFCmpUNO(x, x), b_.CreateFAdd(x, x), r);
 }
 
 // Division traps on a zero divisor, and signed division on MIN / -1; rem_s of MIN by -1 is 0.

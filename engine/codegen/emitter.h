@@ -83,6 +83,7 @@ class FunctionEmitter {
   absl::Status conversion(const Instr& in);
   llvm::Value* binary(Opcode op, llvm::Value* lhs, llvm::Value* rhs);
   llvm::Value* divide(Opcode op, llvm::Value* lhs, llvm::Value* rhs);
+  llvm::Value* quiet_nan_result(llvm::Value* lhs, llvm::Value* rhs, llvm::Value* r);
   llvm::Value* trunc_checked(llvm::Value* x, llvm::Type* to, bool is_signed);
   absl::Status memory(const Instr& in);
   absl::Status bulk(const Instr& in);

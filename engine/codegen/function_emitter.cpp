@@ -12,14 +12,7 @@ FunctionEmitter::FunctionEmitter(ModuleEnv& env, uint32_t func_index)
       func_index_(func_index),
       type_(env.m.func_type(func_index)),
       fn_(env.functions[func_index]),
-      vmctx_(fn_->getArg(0)) {
-  // Float arithmetic is emitted as constrained operations that may trap: LLVM then keeps
-  // x - 0.0, x * 1.0 and the like, whose signalling-NaN inputs Wasm requires to be quieted.
-  fn_->addFnAttr(llvm::Attribute::StrictFP);
-  b_.setIsFPConstrained(true);
-  b_.setDefaultConstrainedExcept(llvm::fp::ebMayTrap);
-  b_.setDefaultConstrainedRounding(llvm::RoundingMode::NearestTiesToEven);
-}
+      vmctx_(fn_->getArg(0)) {}
 
 absl::Status FunctionEmitter::emit() {
   const Code& code = env_.m.codes[func_index_ - env_.m.num_imported_funcs];
