@@ -39,7 +39,8 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
     std::vector<uint8_t> bytes) const {
   auto cm = std::make_shared<CompiledModule>();
   auto t0 = Clock::now();
-  absl::StatusOr<Module> m = decode_module(std::move(bytes), options_.features);
+  absl::StatusOr<Module> m =
+      decode_module(std::move(bytes), options_.features, BodyCheck::kDeferred);
   if (!m.ok()) return m.status();
   cm->decode_seconds = seconds_since(t0);
   auto t1 = Clock::now();

@@ -105,12 +105,14 @@ bool time_validate(const ws::engine::Module& m, Timings& t) {
   return report(info.status(), "validation");
 }
 
-// decode+validate as one step, the way a caller loads a module.
+// decode+validate as one step, the way the engine loads a module: bodies are decoded once, by
+// the validator (BodyCheck::kDeferred).
 bool time_both(const std::vector<uint8_t>& bytes, Timings& t) {
   std::vector<uint8_t> copy = bytes;
   absl::StatusOr<ws::engine::ModuleInfo> info;
   Clock::time_point t0 = Clock::now();
-  absl::StatusOr<ws::engine::Module> m = ws::engine::decode_module(std::move(copy));
+  absl::StatusOr<ws::engine::Module> m = ws::engine::decode_module(
+      std::move(copy), ws::engine::Features{}, ws::engine::BodyCheck::kDeferred);
   if (m.ok()) info = ws::engine::validate_module(*m);
   t.both = std::min(t.both, seconds_since(t0));
   return report(m.status(), "decode") && report(info.status(), "validation");
@@ -121,7 +123,10 @@ bool time_load(const std::string& path, Timings& t) {
   absl::StatusOr<ws::engine::ModuleInfo> info;
   Clock::time_point t0 = Clock::now();
   absl::StatusOr<std::vector<uint8_t>> bytes = ws::support::read_file(path);
-  if (bytes.ok()) m = ws::engine::decode_module(*std::move(bytes));
+  if (bytes.ok()) {
+    m = ws::engine::decode_module(*std::move(bytes), ws::engine::Features{},
+                                  ws::engine::BodyCheck::kDeferred);
+  }
   if (m.ok()) info = ws::engine::validate_module(*m);
   t.load = std::min(t.load, seconds_since(t0));
   return report(bytes.status(), "read") && report(m.status(), "decode") &&

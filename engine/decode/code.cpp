@@ -78,6 +78,10 @@ bool Decoder::function_body(Reader& r, uint32_t size, Code& code) {
   code.num_locals = static_cast<uint32_t>(total);
   code.body.offset = static_cast<uint32_t>(r.offset());
   if (r.offset() > body_end) return r.fail("section size mismatch");
+  if (defer_bodies) {
+    code.body.size = static_cast<uint32_t>(body_end - r.offset());
+    return r.skip(code.body.size);
+  }
   if (!scan_instructions(r, true)) return false;
   if (r.offset() != body_end) return r.fail_at(body_end, "section size mismatch");
   code.body.size = static_cast<uint32_t>(r.offset()) - code.body.offset;

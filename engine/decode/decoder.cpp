@@ -62,7 +62,7 @@ absl::Status error(const char* where, const Reader& r) {
   return absl::InvalidArgumentError(msg);
 }
 
-absl::Status decode_sections(Module& m, const Features& features) {
+absl::Status decode_sections(Module& m, const Features& features, BodyCheck bodies) {
   const uint8_t* base = m.bytes.data();
   Reader top(base, base + m.bytes.size(), 0, true);
   if (m.bytes.size() > UINT32_MAX) {
@@ -83,6 +83,7 @@ absl::Status decode_sections(Module& m, const Features& features) {
   }
 
   Decoder d(m, features);
+  d.defer_bodies = bodies == BodyCheck::kDeferred;
   int last_rank = 0;
   while (!top.at_end()) {
     size_t id_at = top.offset();
@@ -138,17 +139,19 @@ absl::Status decode_sections(Module& m, const Features& features) {
 }  // namespace
 }  // namespace detail
 
-absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features) {
+absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features,
+                                     BodyCheck bodies) {
   Module m;
   m.bytes = std::move(bytes);
   m.features = features;
-  absl::Status s = detail::decode_sections(m, features);
+  absl::Status s = detail::decode_sections(m, features, bodies);
   if (!s.ok()) return s;
   return m;
 }
 
-absl::StatusOr<Module> decode_module(std::span<const uint8_t> bytes, const Features& features) {
-  return decode_module(std::vector<uint8_t>(bytes.begin(), bytes.end()), features);
+absl::StatusOr<Module> decode_module(std::span<const uint8_t> bytes, const Features& features,
+                                     BodyCheck bodies) {
+  return decode_module(std::vector<uint8_t>(bytes.begin(), bytes.end()), features, bodies);
 }
 
 }  // namespace ws::engine

@@ -19,7 +19,16 @@ inline constexpr uint32_t kMaxFunctionSize = 128 * 1024 * 1024;
 // "<section> section, offset 0x1f: <reason>", the reason worded as the spec's
 // ("unexpected end", "integer too large", ...). Function bodies are checked for well-formedness
 // (opcodes, immediates, nesting, exact size) but stay encoded in Module::bytes.
-absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features = {});
-absl::StatusOr<Module> decode_module(std::span<const uint8_t> bytes, const Features& features = {});
+//
+// BodyCheck::kDeferred skips that scan: bodies are only framed (size, locals), and
+// validate_module, which decodes every instruction anyway, reports malformed bodies (as
+// INVALID_ARGUMENT too, worded as the decoder would). One pass instead of two; for callers
+// that always validate (the engine). The spec runner keeps kFull to tell malformed from invalid.
+enum class BodyCheck { kFull, kDeferred };
+
+absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features = {},
+                                     BodyCheck bodies = BodyCheck::kFull);
+absl::StatusOr<Module> decode_module(std::span<const uint8_t> bytes, const Features& features = {},
+                                     BodyCheck bodies = BodyCheck::kFull);
 
 }  // namespace ws::engine

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "engine/decode/decoder.h"
+
 #include "engine/ast/module.h"
 #include "engine/decode/instr_reader.h"
 #include "engine/decode/reader.h"
@@ -57,6 +59,8 @@ class Decoder {
 
   // Set once the function section was seen, to check against the code section.
   uint32_t declared_functions = 0;
+  // Frame function bodies only; validation decodes their instructions (BodyCheck::kDeferred).
+  bool defer_bodies = false;
   // Offset of the first memory.init or data.drop seen without a data count section.
   size_t first_data_use = 0;
 

@@ -105,6 +105,10 @@ bool FuncValidator::run(uint32_t func_index, FunctionInfo& out, VError& err) {
     ++count;
     if (!instr(in)) return false;
   }
+  if (!ir.at_end()) {  // only reachable for bodies the decoder framed without scanning
+    at_ = ir.reader().offset();
+    return fail("section size mismatch", "instructions after the function's final end");
+  }
   out.max_stack = max_stack_;
   out.num_instructions = count;
   return true;

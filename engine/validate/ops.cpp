@@ -91,6 +91,7 @@ bool FuncValidator::memory(const Instr& in) {
 bool FuncValidator::bulk_memory(const Instr& in) {
   uint32_t data = in.a;
   if (in.op == Opcode::kMemoryInit || in.op == Opcode::kDataDrop) {
+    if (!m_.data_count && !m_.datas.empty()) return fail("data count section required");
     ValType addr = ValType::kI32;
     if (in.op == Opcode::kMemoryInit && !memory_type(in.b, addr)) return false;
     if (data >= m_.data_count.value_or(static_cast<uint32_t>(m_.datas.size()))) {

@@ -199,5 +199,35 @@ TEST(Validator, SimdLaneIndicesAreBounded) {
   EXPECT_TRUE(validate_module(m).ok());
 }
 
+// A module with one function of type [] -> [] whose body (locals included) is `body`.
+std::vector<uint8_t> one_function(std::vector<uint8_t> body) {
+  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0};
+  m.push_back(10);
+  m.push_back(static_cast<uint8_t>(body.size() + 2));
+  m.push_back(1);
+  m.push_back(static_cast<uint8_t>(body.size()));
+  m.insert(m.end(), body.begin(), body.end());
+  return m;
+}
+
+std::string deferred_error(std::vector<uint8_t> bytes) {
+  auto m = decode_module(bytes, Features{}, BodyCheck::kDeferred);
+  EXPECT_TRUE(m.ok()) << m.status();
+  EXPECT_FALSE(decode_module(bytes).ok()) << "the full decode must reject it";
+  if (!m.ok()) return "";
+  auto r = validate_module(*m);
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? "" : std::string(r.status().message());
+}
+
+TEST(Validator, DeferredBodiesAreCheckedByValidation) {
+  EXPECT_THAT(deferred_error(one_function({0x00, 0xFF, 0x0B})), HasSubstr("illegal opcode"));
+  EXPECT_THAT(deferred_error(one_function({0x00, 0x0B, 0x01})), HasSubstr("section size mismatch"));
+  EXPECT_THAT(deferred_error(one_function({0x00, 0x01})), HasSubstr("unexpected end"));
+  auto ok = decode_module(one_function({0x00, 0x01, 0x0B}), Features{}, BodyCheck::kDeferred);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(validate_module(*ok).ok());
+}
+
 }  // namespace
 }  // namespace ws::engine
