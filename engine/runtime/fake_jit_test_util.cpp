@@ -13,6 +13,7 @@
 #include "engine/runtime/value.h"
 #include "engine/validate/validator.h"
 #include "support/file.h"
+#include "test/fixtures/wat.h"
 
 #if !defined(__x86_64__)
 #error "the runtime tests' fake JIT code is x86-64 assembly"
@@ -181,19 +182,9 @@ std::shared_ptr<const CompiledCode> fake_code(const Module& m, std::vector<FakeF
 }
 
 std::shared_ptr<const Module> assemble(const std::string& wat) {
-  char dir[] = "/tmp/ws-runtime-XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  std::string in = std::string(dir) + "/m.wat", out = std::string(dir) + "/m.wasm";
-  std::ofstream(in) << wat;
-  std::string cmd = "wat2wasm --enable-all --debug-names " + in + " -o " + out + " 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << wat;
-  auto bytes = support::read_file(out);
-  std::remove(in.c_str());
-  std::remove(out.c_str());
-  rmdir(dir);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  if (!bytes.ok()) return nullptr;
-  auto m = decode_module(std::move(*bytes));
+  std::vector<uint8_t> bytes = ws::testing::wat_to_wasm(wat);
+  if (bytes.empty()) return nullptr;
+  auto m = decode_module(std::move(bytes));
   EXPECT_TRUE(m.ok()) << m.status();
   if (!m.ok()) return nullptr;
   auto info = validate_module(*m);

@@ -3,35 +3,20 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "engine/decode/decoder.h"
-#include "support/file.h"
+#include "test/fixtures/wat.h"
 
 namespace ws::engine {
 namespace {
 
 using ::testing::HasSubstr;
 
-// Assembles WAT text with Debian's wat2wasm (a test dependency) into a decoded module.
+// Assembles WAT text (invalid modules included) into a decoded module.
 Module assemble(const std::string& wat, const Features& f = {}) {
-  char dir[] = "/tmp/ws-validate-XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  std::string in = std::string(dir) + "/m.wat", out = std::string(dir) + "/m.wasm";
-  std::ofstream(in) << wat;
-  std::string cmd = "wat2wasm --enable-all --no-check --debug-names " + in + " -o " + out + " 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << wat;
-  auto bytes = support::read_file(out);
-  std::remove(in.c_str());
-  std::remove(out.c_str());
-  rmdir(dir);
-  EXPECT_TRUE(bytes.ok());
-  auto m = decode_module(std::move(*bytes), f);
+  auto m = decode_module(ws::testing::wat_to_wasm(wat, /*validate=*/false), f);
   EXPECT_TRUE(m.ok()) << m.status();
   return m.ok() ? std::move(*m) : Module{};
 }
