@@ -47,22 +47,19 @@ void FunctionEmitter::push_frame(Opcode kind, const BlockType& bt) {
   for (llvm::Value* v : args) push(v);
 }
 
-// Adds the values the target label expects (from the top of the stack) to its phis and jumps.
+// Adds the values the target label expects (from the top of the stack) to its phis and jumps:
+// to a loop's header with its params, to any other frame's continuation with its results.
 void FunctionEmitter::branch_to(Frame& target) {
-  llvm::BasicBlock* from = b_.GetInsertBlock();
-  if (target.kind == Opcode::kLoop) {
-    size_t n = target.param_phis.size();
-    for (size_t i = 0; i < n; ++i) {
-      target.param_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
-    }
-    b_.CreateBr(target.header);
-  } else {
-    size_t n = target.result_phis.size();
-    for (size_t i = 0; i < n; ++i) {
-      target.result_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
-    }
-    b_.CreateBr(target.cont);
+  if (target.kind != Opcode::kLoop) {
+    fall_through(target);
+    return;
   }
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  size_t n = target.param_phis.size();
+  for (size_t i = 0; i < n; ++i) {
+    target.param_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
+  }
+  b_.CreateBr(target.header);
 }
 
 void FunctionEmitter::set_unreachable() {

@@ -146,7 +146,7 @@ class FunctionEmitter {
   std::vector<ValType> local_types_;
   std::vector<llvm::Value*> stack_;
   std::vector<Frame> frames_;
-  std::array<llvm::BasicBlock*, 16> trap_blocks_{};
+  std::array<llvm::BasicBlock*, kNumTrapCodes> trap_blocks_{};  // one shared block per kind
   std::vector<uint32_t> targets_;
 };
 
