@@ -185,6 +185,26 @@ TEST(Engine, InterruptStopsAnInfiniteLoop) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
+TEST(Engine, InterruptStopsRecursionWithoutLoops) {
+  // Naive recursion has no loop header to check the flag: the prologue's stack check does.
+  Fixture f(R"((module (func $fib (export "fib") (param i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get 0) (i64.const 2)) (then (local.get 0))
+      (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                     (call $fib (i64.sub (local.get 0) (i64.const 2)))))))))");
+  ASSERT_NE(f.instance, nullptr);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    f.store.interrupt();
+  });
+  Outcome o = f.call("fib", {raw_i64(60)});
+  stopper.join();
+  EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+  // The next call starts afresh: neither interrupted nor short of stack.
+  Outcome again = f.call("fib", {raw_i64(20)});
+  ASSERT_TRUE(again.returned());
+  EXPECT_EQ(raw_as_i64(again.results[0]), 6765);
+}
+
 TEST(Engine, LoadReportsInvalidModules) {
   Engine engine;
   auto r = engine.load({0, 'a', 's', 'm', 2, 0, 0, 0});

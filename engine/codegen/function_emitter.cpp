@@ -29,8 +29,7 @@ absl::Status FunctionEmitter::emit() {
     locals_.push_back(a);
   }
   store_ = load_field(vmctx_, abi::kContextStoreOffset, env_.ptr, true, "store");
-  check_stack();
-  check_interrupt();
+  check_stack();  // also where an interrupt stops code without loops
 
   Frame body;
   body.kind = Opcode::kNop;
@@ -185,8 +184,15 @@ void FunctionEmitter::check_stack() {
       b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {env_.ptr}, {b_.getInt32(0)});
   llvm::Value* limit =
       load_field(store_, abi::kStoreStackLimitOffset, env_.i64, false, "stack_limit");
-  trap_if(b_.CreateICmpULT(b_.CreatePtrToInt(frame, env_.i64), limit),
-          TrapCode::kCallStackExhausted);
+  llvm::BasicBlock* slow = llvm::BasicBlock::Create(env_.ctx, "stack_check", fn_);
+  llvm::BasicBlock* next = llvm::BasicBlock::Create(env_.ctx, "body", fn_);
+  llvm::MDBuilder md(env_.ctx);
+  b_.CreateCondBr(b_.CreateICmpULT(b_.CreatePtrToInt(frame, env_.i64), limit), slow, next,
+                  md.createBranchWeights(1, 1 << 20));
+  b_.SetInsertPoint(slow);
+  call_intrinsic(IntrinsicId::kInterrupted, {});  // traps: interrupted or stack exhausted
+  b_.CreateUnreachable();
+  b_.SetInsertPoint(next);
 }
 
 void FunctionEmitter::check_interrupt() {
@@ -199,8 +205,8 @@ void FunctionEmitter::check_interrupt() {
   b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), stop, next,
                   md.createBranchWeights(1, 1 << 20));
   b_.SetInsertPoint(stop);
-  call_intrinsic(IntrinsicId::kInterrupted, {});
-  b_.CreateBr(next);
+  call_intrinsic(IntrinsicId::kInterrupted, {});  // traps
+  b_.CreateUnreachable();
   b_.SetInsertPoint(next);
 }
 

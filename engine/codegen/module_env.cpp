@@ -50,7 +50,8 @@ ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::
     llvm::Function* f =
         llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kIntrinsics[i].symbol, mod);
     f->addFnAttr(llvm::Attribute::NoUnwind);
-    if (static_cast<IntrinsicId>(i) == IntrinsicId::kTrap) {
+    auto id = static_cast<IntrinsicId>(i);
+    if (id == IntrinsicId::kTrap || id == IntrinsicId::kInterrupted) {  // both always trap
       f->addFnAttr(llvm::Attribute::NoReturn);
       f->addFnAttr(llvm::Attribute::Cold);
     }

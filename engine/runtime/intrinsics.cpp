@@ -40,9 +40,13 @@ void ws_rt_trap(void* ctx, int32_t code) {
   ws::engine::runtime::raise_trap(static_cast<TrapCode>(code));
 }
 
+// Called by loops when the interrupt flag is set, and by prologues whose frame is below the
+// stack limit: an interrupt (which raises the limit to the top) or a real exhaustion.
 void ws_rt_interrupted(void* ctx) {
-  (void)ctx;
-  ws::engine::runtime::raise_trap(TrapCode::kInterrupted);
+  auto* vm = static_cast<ws::engine::abi::VMContext*>(ctx);
+  bool interrupted = __atomic_load_n(&vm->store->interrupt, __ATOMIC_RELAXED) != 0;
+  ws::engine::runtime::raise_trap(interrupted ? TrapCode::kInterrupted
+                                              : TrapCode::kCallStackExhausted);
 }
 
 int64_t ws_rt_memory_grow(void* ctx, int32_t mem, int64_t delta) {

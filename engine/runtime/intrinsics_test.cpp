@@ -62,7 +62,11 @@ constexpr std::optional<TrapCode> kTableTrap = TrapCode::kOutOfBoundsTable;
 TEST_F(Intrinsics, TrapRecordsItsCode) {
   EXPECT_EQ(guarded([&] { ws_rt_trap(ctx_, static_cast<int32_t>(TrapCode::kNullReference)); }),
             TrapCode::kNullReference);
+  // The prologue slow path: stack exhaustion, unless an interrupt is pending.
+  EXPECT_EQ(guarded([&] { ws_rt_interrupted(ctx_); }), TrapCode::kCallStackExhausted);
+  ctx_->store->interrupt = 1;
   EXPECT_EQ(guarded([&] { ws_rt_interrupted(ctx_); }), TrapCode::kInterrupted);
+  ctx_->store->interrupt = 0;
   EXPECT_EQ(runtime::current_guard(), nullptr);
 }
 

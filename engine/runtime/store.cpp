@@ -60,6 +60,14 @@ uintptr_t entry_stack_limit(size_t max_bytes, uintptr_t enclosing, bool nested) 
 
 Store::Store(StoreLimits limits) : limits_(limits) {}
 
+// Installs `limit` unless an interrupt is pending, which keeps the limit at its maximum.
+void Store::set_stack_limit(uintptr_t limit) {
+  __atomic_store_n(&vm_.stack_limit, limit, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&vm_.interrupt, __ATOMIC_RELAXED) != 0) {
+    __atomic_store_n(&vm_.stack_limit, UINTPTR_MAX, __ATOMIC_RELAXED);
+  }
+}
+
 Store::~Store() = default;
 
 absl::StatusOr<Memory*> Store::create_memory(const MemoryType& type) {
@@ -97,7 +105,12 @@ FuncRecord* Store::create_host_function(HostFunction function) {
   return &r;
 }
 
-void Store::interrupt() { __atomic_store_n(&vm_.interrupt, 1u, __ATOMIC_RELAXED); }
+// The flag stops loops; the stack limit set to the top of the address space makes the next
+// function prologue take its slow path, which reports kInterrupted while the flag is set.
+void Store::interrupt() {
+  __atomic_store_n(&vm_.interrupt, 1u, __ATOMIC_RELAXED);
+  __atomic_store_n(&vm_.stack_limit, UINTPTR_MAX, __ATOMIC_RELAXED);
+}
 
 absl::StatusOr<Outcome> Store::invoke(FuncRecord* func, std::span<const abi::RawValue> args) {
   if (func == nullptr) return absl::InvalidArgumentError("invoke: null function");
@@ -139,14 +152,14 @@ Outcome Store::invoke_wasm(FuncRecord* func, std::span<const abi::RawValue> args
   std::copy(args.begin(), args.end(), slots.begin());
   runtime::prepare_thread();
   uintptr_t saved_limit = vm_.stack_limit;
-  vm_.stack_limit = entry_stack_limit(limits_.max_stack_bytes, saved_limit, depth_ > 0);
   if (depth_ == 0) __atomic_store_n(&vm_.interrupt, 0u, __ATOMIC_RELAXED);
+  set_stack_limit(entry_stack_limit(limits_.max_stack_bytes, saved_limit, depth_ > 0));
   ++depth_;
   runtime::GuardFrame frame;
   Entry entry{func, slots.data()};
   bool returned = runtime::call_guarded(frame, enter_wasm, &entry);
   --depth_;
-  vm_.stack_limit = saved_limit;
+  set_stack_limit(saved_limit);
 
   Outcome out;
   if (returned) {

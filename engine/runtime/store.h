@@ -65,6 +65,7 @@ class Store {
   friend class runtime::Instantiator;
 
   Outcome invoke_host(FuncRecord* func, std::span<const abi::RawValue> args);
+  void set_stack_limit(uintptr_t limit);
   Outcome invoke_wasm(FuncRecord* func, std::span<const abi::RawValue> args);
 
   StoreLimits limits_;

@@ -47,8 +47,9 @@ struct alignas(16) VMGlobal {
 
 // Shared by every instance of a store (one thread runs a store at a time).
 struct VMStoreContext {
-  uintptr_t stack_limit;        // the prologue traps when the frame address falls below it
-  volatile uint32_t interrupt;  // non-zero: stop at the next function entry or loop header
+  uintptr_t stack_limit;        // prologues call ws_rt_interrupted when the frame is below it;
+                                // an interrupt sets it to UINTPTR_MAX
+  volatile uint32_t interrupt;  // non-zero: stop at the next loop header or function entry
   uint32_t reserved;
 };
 
