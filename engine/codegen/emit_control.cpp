@@ -47,19 +47,23 @@ void FunctionEmitter::push_frame(Opcode kind, const BlockType& bt) {
   for (llvm::Value* v : args) push(v);
 }
 
-// Adds the values the target label expects (from the top of the stack) to its phis and jumps:
-// to a loop's header with its params, to any other frame's continuation with its results.
-void FunctionEmitter::branch_to(Frame& target) {
-  if (target.kind != Opcode::kLoop) {
-    fall_through(target);
-    return;
-  }
+// Adds the top phis.size() stack values to `phis` (incoming from the current block) and jumps.
+void FunctionEmitter::jump_with_values(const std::vector<llvm::PHINode*>& phis,
+                                       llvm::BasicBlock* to) {
   llvm::BasicBlock* from = b_.GetInsertBlock();
-  size_t n = target.param_phis.size();
-  for (size_t i = 0; i < n; ++i) {
-    target.param_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
+  size_t n = phis.size();
+  for (size_t i = 0; i < n; ++i) phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
+  b_.CreateBr(to);
+}
+
+// A branch to a label: a loop's header with its params, any other frame's continuation with
+// its results.
+void FunctionEmitter::branch_to(Frame& target) {
+  if (target.kind == Opcode::kLoop) {
+    jump_with_values(target.param_phis, target.header);
+  } else {
+    fall_through(target);
   }
-  b_.CreateBr(target.header);
 }
 
 void FunctionEmitter::set_unreachable() {
@@ -82,14 +86,7 @@ void FunctionEmitter::start_else() {
 }
 
 // Falling off the end of a frame continues after it (for a loop too: `end` is not a branch).
-void FunctionEmitter::fall_through(Frame& f) {
-  llvm::BasicBlock* from = b_.GetInsertBlock();
-  size_t n = f.result_phis.size();
-  for (size_t i = 0; i < n; ++i) {
-    f.result_phis[i]->addIncoming(stack_[stack_.size() - n + i], from);
-  }
-  b_.CreateBr(f.cont);
-}
+void FunctionEmitter::fall_through(Frame& f) { jump_with_values(f.result_phis, f.cont); }
 
 void FunctionEmitter::end_frame() {
   Frame& f = frames_.back();

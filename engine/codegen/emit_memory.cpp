@@ -28,23 +28,6 @@ constexpr Access kAccesses[] = {
     {Opcode::kI64Store32, 'i', 'l', false, true},
 };
 
-llvm::Type* access_type(const ModuleEnv& env, char c) {
-  switch (c) {
-    case 'b':
-      return env.i8;
-    case 'h':
-      return env.i16;
-    case 'i':
-      return env.i32;
-    case 'l':
-      return env.i64;
-    case 'f':
-      return env.f32;
-    default:
-      return env.f64;
-  }
-}
-
 }  // namespace
 
 llvm::Value* FunctionEmitter::index_operand(uint32_t memory, llvm::Value* v) {
@@ -89,8 +72,8 @@ absl::Status FunctionEmitter::memory(const Instr& in) {
   }
   for (const Access& a : kAccesses) {
     if (a.op != in.op) continue;
-    llvm::Type* mt = access_type(env_, a.mem);
-    llvm::Type* vt = access_type(env_, a.value);
+    llvm::Type* mt = env_.letter_type(a.mem);
+    llvm::Type* vt = env_.letter_type(a.value);
     uint32_t bytes = static_cast<uint32_t>(mt->getPrimitiveSizeInBits() / 8);
     if (a.store) {
       llvm::Value* v = pop();

@@ -45,6 +45,9 @@ struct ModuleEnv {
   std::array<llvm::FunctionCallee, kNumIntrinsics> intrinsics;
 
   llvm::Type* type(ValType t) const;
+  // Letters of intrinsics.def and of the memory access table: v void, p ptr, b i8, h i16,
+  // i i32, l i64, f f32, d f64.
+  llvm::Type* letter_type(char c) const;
   llvm::FunctionType* signature(const FuncType& ft);
   // The Wasm-convention return value for `results` (void, one value, or a struct).
   llvm::Type* return_type(const FuncType& ft);
@@ -98,6 +101,7 @@ class FunctionEmitter {
   void push_frame(Opcode kind, const BlockType& bt);
   void branch_to(Frame& target);
   void fall_through(Frame& f);
+  void jump_with_values(const std::vector<llvm::PHINode*>& phis, llvm::BasicBlock* to);
   void end_frame();
   void start_else();
   void set_unreachable();

@@ -177,24 +177,28 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
   }
 
   auto code = std::make_shared<CompiledCode>();
+  // On a failed lookup the dylib is removed before the error is returned.
   auto lookup = [&](const std::string& name) -> absl::StatusOr<void*> {
     auto addr = j.lljit->lookup(jd, name);
-    if (!addr) return absl::InternalError(to_string(addr.takeError()));
+    if (!addr) {
+      remove();
+      return absl::InternalError(to_string(addr.takeError()));
+    }
     return addr->toPtr<void*>();
   };
   for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
     auto p = lookup(codegen::ModuleEnv::function_symbol(i));
-    if (!p.ok()) return (remove(), p.status());
+    if (!p.ok()) return p.status();
     code->functions.push_back(*p);
   }
   for (uint32_t t = 0; t < m.types.size(); ++t) {
     auto p = lookup(codegen::ModuleEnv::trampoline_symbol(t));
-    if (!p.ok()) return (remove(), p.status());
+    if (!p.ok()) return p.status();
     code->trampolines.push_back(reinterpret_cast<abi::Trampoline>(*p));
   }
   for (uint32_t i = 0; i < m.num_imported_funcs; ++i) {
     auto p = lookup(codegen::ModuleEnv::adapter_symbol(i));
-    if (!p.ok()) return (remove(), p.status());
+    if (!p.ok()) return p.status();
     code->host_adapters.push_back(*p);
   }
   code->ranges.resize(m.functions.size() - m.num_imported_funcs);

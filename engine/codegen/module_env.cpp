@@ -3,23 +3,6 @@
 #include "engine/codegen/emitter.h"
 
 namespace ws::engine::codegen {
-namespace {
-
-llvm::Type* letter_type(const ModuleEnv& env, char c) {
-  switch (c) {
-    case 'i':
-      return env.i32;
-    case 'l':
-      return env.i64;
-    case 'p':
-      return env.ptr;
-    default:
-      return env.void_ty;
-  }
-}
-
-}  // namespace
-
 ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::LLVMContext& c,
                      llvm::Module& llvm_module)
     : m(module), info(module_info), ctx(c), mod(llvm_module), ictx{module.features} {
@@ -44,9 +27,8 @@ ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::
   };
   for (size_t i = 0; i < kNumIntrinsics; ++i) {
     std::vector<llvm::Type*> params;
-    for (const char* p = kIntrinsics[i].params; *p; ++p) params.push_back(letter_type(*this, *p));
-    auto* fty =
-        llvm::FunctionType::get(letter_type(*this, kIntrinsics[i].result[0]), params, false);
+    for (const char* p = kIntrinsics[i].params; *p; ++p) params.push_back(letter_type(*p));
+    auto* fty = llvm::FunctionType::get(letter_type(kIntrinsics[i].result[0]), params, false);
     llvm::Function* f =
         llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kIntrinsics[i].symbol, mod);
     f->addFnAttr(llvm::Attribute::NoUnwind);
@@ -83,6 +65,27 @@ llvm::Type* ModuleEnv::type(ValType t) const {
       return llvm::FixedVectorType::get(i64, 2);
     default:
       return ptr;
+  }
+}
+
+llvm::Type* ModuleEnv::letter_type(char c) const {
+  switch (c) {
+    case 'p':
+      return ptr;
+    case 'b':
+      return i8;
+    case 'h':
+      return i16;
+    case 'i':
+      return i32;
+    case 'l':
+      return i64;
+    case 'f':
+      return f32;
+    case 'd':
+      return f64;
+    default:
+      return void_ty;
   }
 }
 

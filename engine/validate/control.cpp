@@ -92,7 +92,6 @@ bool FuncValidator::br_table(const Instr& in) {
   if (default_label >= ctrls_.size()) return fail(absl::StrCat("unknown label ", default_label));
   uint32_t arity;
   label_types(ctrls_[ctrls_.size() - 1 - default_label], arity);
-  std::vector<ValType> popped;
   for (uint32_t l : targets_) {
     if (l >= ctrls_.size()) return fail(absl::StrCat("unknown label ", l));
     const Ctrl& target = ctrls_[ctrls_.size() - 1 - l];
@@ -102,11 +101,11 @@ bool FuncValidator::br_table(const Instr& in) {
     // Pop against this label's types, then push back what was popped (the spec's algorithm).
     ValType single = target.single;
     if (target.type_index == kNoType && n == 1) types = &single;
-    popped.resize(n);
+    popped_.resize(n);
     for (uint32_t i = n; i > 0; --i) {
-      if (!pop_slow(types[i - 1], popped[i - 1])) return false;
+      if (!pop_slow(types[i - 1], popped_[i - 1])) return false;
     }
-    for (ValType t : popped) push(t);
+    for (ValType t : popped_) push(t);
   }
   for (uint32_t i = 0; i < arity; ++i) {
     ValType t;

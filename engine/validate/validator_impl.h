@@ -100,6 +100,7 @@ class FuncValidator {
   std::vector<ValType> vals_;
   std::vector<Ctrl> ctrls_;
   std::vector<uint32_t> targets_;
+  std::vector<ValType> popped_;  // br_table scratch
   const FuncType* func_type_ = nullptr;
 };
 
