@@ -66,6 +66,11 @@ struct GlobalType {
 // Proposals beyond Wasm 2.0 that change what decodes and validates. A production engine
 // enables all of them; the spec suite of Wasm 2.0 expects them off.
 struct Features {
+  // Off = the MVP's rules, which some proposal snapshots (memory64) were written against:
+  // externref and funcref are not value types, the reference and table instructions are illegal
+  // opcodes, call_indirect/table.copy/table.init carry a zero byte instead of a table index,
+  // and a module has at most one table.
+  bool reference_types = true;
   bool simd = true;
   bool relaxed_simd = true;
   bool tail_call = true;

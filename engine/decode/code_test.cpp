@@ -215,6 +215,28 @@ TEST(CodeSection, MemoryIndexImmediates) {
   expect_malformed(one_body_with_memory(far), "code section, offset 0x24: integer too large", w2);
 }
 
+TEST(CodeSection, ReferenceTypesGate) {
+  Features mvp = Features::wasm2();
+  mvp.reference_types = false;
+  // call_indirect's table immediate is a reserved zero byte without reference types.
+  Bytes call = body({}, Bytes{0x41, 0x00, 0x11, 0x00, 0x01, 0x0B});
+  decode_ok(one_body(call));
+  expect_malformed(one_body(call), "code section, offset 0x1b: zero byte expected", mvp);
+  decode_ok(one_body(body({}, Bytes{0x41, 0x00, 0x11, 0x00, 0x00, 0x0B})), mvp);
+  // table.copy's two table bytes likewise.
+  expect_malformed(
+      one_body(body({}, Bytes{0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xFC, 0x0E, 0x00, 0x01, 0x0B})),
+      "code section, offset 0x20: zero byte expected", mvp);
+  // The proposal's instructions are illegal opcodes, and reference types are not value types.
+  expect_malformed(one_body(body({}, Bytes{0xD0, 0x70, 0x1A, 0x0B})),
+                   "code section, offset 0x17: illegal opcode", mvp);
+  expect_malformed(one_body(body({}, Bytes{0xFC, 0x10, 0x00, 0x1A, 0x0B})),
+                   "code section, offset 0x17: illegal opcode", mvp);
+  decode_ok(one_body(body({}, Bytes{0xFC, 0x10, 0x00, 0x1A, 0x0B})));
+  expect_malformed(one_body(body({{1, 0x6F}}, Bytes{0x0B})),
+                   "code section, offset 0x18: malformed value type", mvp);
+}
+
 TEST(CodeSection, BlockTypes) {
   decode_ok(one_body(body({}, Bytes{0x02, 0x00, 0x0B, 0x0B})));  // type index 0
   decode_ok(one_body(body({}, Bytes{0x02, 0x7F, 0x41, 0x00, 0x0B, 0x1A, 0x0B})));

@@ -4,7 +4,16 @@
 namespace ws::engine {
 namespace {
 
-bool is_value_type_byte(uint8_t b) { return (b >= 0x7B && b <= 0x7F) || b == 0x70 || b == 0x6F; }
+bool is_value_type_byte(uint8_t b, const Features& f) {
+  return (b >= 0x7B && b <= 0x7F) || (f.reference_types && (b == 0x70 || b == 0x6F));
+}
+
+// Opcodes that the reference-types proposal introduced: typed select, table.get/set,
+// ref.null/is_null/func, and table.grow/size/fill.
+bool needs_reference_types(uint8_t b, uint32_t sub) {
+  if (b == 0xFC) return sub >= 15 && sub <= 17;
+  return b == 0x1C || b == 0x25 || b == 0x26 || (b >= 0xD0 && b <= 0xD2);
+}
 
 }  // namespace
 
@@ -15,14 +24,16 @@ bool InstrReader::next(Instr& out) {
   Opcode op;
   if (b < 0xFC) [[likely]] {
     op = kOpcodeMaps.single[b];
-    if (op == Opcode::kCount || ((b == 0x12 || b == 0x13) && !ctx_.features.tail_call)) {
+    if (op == Opcode::kCount || ((b == 0x12 || b == 0x13) && !ctx_.features.tail_call) ||
+        (!ctx_.features.reference_types && needs_reference_types(b, 0))) {
       return r_.fail_at(out.offset, "illegal opcode");
     }
   } else {
     uint32_t sub;
     if (!r_.u32(sub)) return false;
     op = Opcode::kCount;
-    if (b == 0xFC && sub < kOpcodeMaps.fc.size()) {
+    if (b == 0xFC && sub < kOpcodeMaps.fc.size() &&
+        (ctx_.features.reference_types || !needs_reference_types(b, sub))) {
       op = kOpcodeMaps.fc[sub];
     } else if (b == 0xFD && sub < kOpcodeMaps.fd.size() && ctx_.features.simd &&
                (sub < 0x100 || ctx_.features.relaxed_simd)) {
@@ -54,7 +65,7 @@ bool InstrReader::block_type(BlockType& bt) {
     bt.kind = BlockType::kEmpty;
     return true;
   }
-  if (is_value_type_byte(b)) {
+  if (is_value_type_byte(b, ctx_.features)) {
     r_.skip(1);
     bt.kind = BlockType::kValue;
     bt.value = static_cast<ValType>(b);
@@ -69,8 +80,19 @@ bool InstrReader::block_type(BlockType& bt) {
   return true;
 }
 
+// Without reference types a table immediate is a reserved zero byte, like a memory index
+// without multi-memory.
+bool InstrReader::table_index(uint32_t& idx) {
+  if (ctx_.features.reference_types) return r_.u32(idx);
+  return zero_byte(idx);
+}
+
 bool InstrReader::memory_index(uint32_t& idx) {
   if (ctx_.features.multi_memory) return r_.u32(idx);
+  return zero_byte(idx);
+}
+
+bool InstrReader::zero_byte(uint32_t& idx) {
   uint8_t b;
   if (!r_.u8(b)) return false;
   if (b != 0) return r_.fail_at(r_.offset() - 1, "zero byte expected");
@@ -119,9 +141,11 @@ bool InstrReader::immediates(Instr& in) {
       return true;
     }
     case Imm::kCallIndirect:
+      return r_.u32(in.a) && table_index(in.b);
     case Imm::kTwoTables:
+      return table_index(in.a) && table_index(in.b);
     case Imm::kElemTable:
-      return r_.u32(in.a) && r_.u32(in.b);
+      return r_.u32(in.a) && table_index(in.b);
     case Imm::kMemory:
       return memory_index(in.a);
     case Imm::kTwoMemories:
@@ -172,7 +196,8 @@ bool InstrReader::immediates(Instr& in) {
       for (uint32_t i = 0; i < in.a; ++i) {
         uint8_t t;
         if (!r_.u8(t)) return false;
-        if (!is_value_type_byte(t)) return r_.fail_at(r_.offset() - 1, "malformed value type");
+        if (!is_value_type_byte(t, ctx_.features))
+          return r_.fail_at(r_.offset() - 1, "malformed value type");
         if (i == 0) in.type = static_cast<ValType>(t);
       }
       return true;

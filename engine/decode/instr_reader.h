@@ -28,6 +28,8 @@ class InstrReader {
   bool immediates(Instr& in);
   bool memarg(MemArg& m);
   bool memory_index(uint32_t& idx);
+  bool table_index(uint32_t& idx);
+  bool zero_byte(uint32_t& idx);
   bool block_type(BlockType& bt);
 
   Reader r_;

@@ -13,19 +13,25 @@ bool Decoder::val_type(Reader& r, ValType& t) {
     case 0x7D:
     case 0x7C:
     case 0x7B:
+      t = static_cast<ValType>(b);
+      return true;
     case 0x70:
     case 0x6F:
+      if (!ctx_.features.reference_types) break;
       t = static_cast<ValType>(b);
       return true;
     default:
-      return r.fail_at(r.offset() - 1, "malformed value type");
+      break;
   }
+  return r.fail_at(r.offset() - 1, "malformed value type");
 }
 
 bool Decoder::ref_type(Reader& r, ValType& t) {
   uint8_t b;
   if (!r.u8(b)) return false;
-  if (b != 0x70 && b != 0x6F) return r.fail_at(r.offset() - 1, "malformed reference type");
+  if (b != 0x70 && (b != 0x6F || !ctx_.features.reference_types)) {
+    return r.fail_at(r.offset() - 1, "malformed reference type");
+  }
   t = static_cast<ValType>(b);
   return true;
 }

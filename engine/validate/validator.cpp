@@ -66,6 +66,9 @@ bool ModuleValidator::declarations() {
   for (size_t i = 0; i < m_.tables.size(); ++i) {
     if (!limits(absl::StrCat("table ", i), m_.tables[i].limits, false)) return false;
   }
+  if (m_.tables.size() > 1 && !ctx_.features.reference_types) {
+    return fail("module", "multiple tables");
+  }
   if (m_.memories.size() > 1 && !ctx_.features.multi_memory) {
     return fail("module", "multiple memories");
   }

@@ -128,6 +128,12 @@ TEST(Validator, FeaturesGateMultipleMemoriesAndExtendedConst) {
   EXPECT_TRUE(validate_module(assemble(two)).ok());
   EXPECT_THAT(invalid(two, Features::wasm2()), HasSubstr("multiple memories"));
 
+  const char* tables = "(module (table 1 funcref) (table 1 funcref))";
+  EXPECT_TRUE(validate_module(assemble(tables), Features::wasm2()).ok());
+  Features mvp = Features::wasm2();
+  mvp.reference_types = false;
+  EXPECT_THAT(invalid(tables, mvp), HasSubstr("multiple tables"));
+
   const char* ext = "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))";
   EXPECT_TRUE(validate_module(assemble(ext)).ok());
   EXPECT_THAT(invalid(ext, Features::wasm2()), HasSubstr("constant expression required"));

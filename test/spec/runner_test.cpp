@@ -52,7 +52,8 @@ TEST(SpecManifest, FeaturesPerDirectory) {
   EXPECT_TRUE(features_for_path("proposals/multi-memory/load.wast")->multi_memory);
   engine::Features m64 = *features_for_path("proposals/memory64/load64.wast");
   EXPECT_TRUE(m64.memory64);
-  EXPECT_FALSE(m64.multi_memory);
+  EXPECT_FALSE(m64.multi_memory || m64.reference_types);
+  EXPECT_TRUE(core.reference_types);
   engine::Features relaxed = *features_for_path("proposals/relaxed-simd/x.wast");
   EXPECT_TRUE(relaxed.relaxed_simd && relaxed.simd);
   EXPECT_FALSE(features_for_path("proposals/gc/x.wast").ok());
