@@ -146,6 +146,8 @@ class FunctionEmitter {
   llvm::Function* fn_;
   llvm::Value* vmctx_;
   llvm::Value* store_ = nullptr;
+  llvm::BasicBlock* entry_ = nullptr;
+  std::vector<llvm::Value*> memory_bases_;  // per memory index, loaded once in entry_
   std::vector<llvm::AllocaInst*> locals_;
   std::vector<ValType> local_types_;
   std::vector<llvm::Value*> stack_;

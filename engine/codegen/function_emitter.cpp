@@ -16,8 +16,8 @@ FunctionEmitter::FunctionEmitter(ModuleEnv& env, uint32_t func_index)
 
 absl::Status FunctionEmitter::emit() {
   const Code& code = env_.m.codes[func_index_ - env_.m.num_imported_funcs];
-  llvm::BasicBlock* entry = llvm::BasicBlock::Create(env_.ctx, "entry", fn_);
-  b_.SetInsertPoint(entry);
+  entry_ = llvm::BasicBlock::Create(env_.ctx, "entry", fn_);
+  b_.SetInsertPoint(entry_);
   for (uint32_t i = 0; i < type_.num_params; ++i) local_types_.push_back(type_.param(i));
   for (const LocalDecl& d : code.locals) local_types_.insert(local_types_.end(), d.count, d.type);
   for (size_t i = 0; i < local_types_.size(); ++i) {
@@ -136,8 +136,17 @@ llvm::Value* FunctionEmitter::memory_record(uint32_t index) {
   return load_field(arr, 8 * index, env_.ptr, true, "mem");
 }
 
+// A memory's base never moves (memories are reserved up front and grow in place), so it is
+// loaded once in the entry block, where it dominates every use and loops need not reload it.
 llvm::Value* FunctionEmitter::memory_base(uint32_t index) {
-  return load_field(memory_record(index), abi::kMemoryBaseOffset, env_.ptr, true, "membase");
+  if (index >= memory_bases_.size()) memory_bases_.resize(index + 1);
+  if (!memory_bases_[index]) {
+    llvm::IRBuilder<>::InsertPointGuard guard(b_);
+    b_.SetInsertPoint(entry_->getTerminator());
+    memory_bases_[index] =
+        load_field(memory_record(index), abi::kMemoryBaseOffset, env_.ptr, true, "membase");
+  }
+  return memory_bases_[index];
 }
 
 llvm::Value* FunctionEmitter::table_record(uint32_t index) {
