@@ -1,0 +1,139 @@
+// serve and delete.
+#include "shim/cli/actions.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "proto/containerd/runtime/task/v2/shim.pb.h"
+#include "shim/events/ttrpc_publisher.h"
+#include "shim/server/task_binding.h"
+#include "shim/task/task_service.h"
+#include "shim/ttrpc/server.h"
+#include "support/file.h"
+#include "support/log.h"
+
+namespace ws::shim {
+namespace {
+
+sigset_t shim_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+void open_log(const Flags& flags) {
+  int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) {
+    support::set_log_sink(fd, flags.debug ? support::LogLevel::kDebug : support::LogLevel::kInfo);
+  }
+  support::set_log_fields(
+      absl::StrCat("namespace=", flags.ns, " id=", flags.id, " runtime=io.containerd.wasm.v1"));
+}
+
+// Stops `server` on SIGTERM/SIGINT until `done` is set.
+std::thread signal_thread(ttrpc::Server& server, std::atomic<bool>& done) {
+  return std::thread([&server, &done] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    timespec tick{0, 200 * 1000 * 1000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig > 0) {
+        support::log_info(absl::StrCat("received signal ", sig, ": stopping"));
+        server.request_stop();
+      }
+    }
+  });
+}
+
+void unmount_all(const std::string& path) {
+  for (int i = 0; i < 64; ++i) {
+    if (umount2(path.c_str(), MNT_DETACH) != 0) return;  // EINVAL: nothing (more) mounted
+  }
+}
+
+}  // namespace
+
+void block_shim_signals() {
+  sigset_t set = shim_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // FIFOs and sockets lose their readers when containerd restarts
+}
+
+int serve(const Flags& flags, Runtime& runtime) {
+  open_log(flags);
+  const char* events_address = getenv("TTRPC_ADDRESS");
+  TtrpcPublisher publisher(events_address ? events_address : "", flags.ns);
+  auto registry = std::make_shared<ttrpc::ServiceRegistry>();
+  ttrpc::Server server(registry);
+  TaskService service(runtime, publisher, [&server] { server.request_stop(); });
+  if (absl::Status s = register_task_service(service, *registry); !s.ok()) {
+    support::log_error(absl::StrCat("cannot register the task service: ", s.ToString()));
+    return 1;
+  }
+  std::string socket_path(absl::StripPrefix(flags.socket, "unix://"));
+  // `start` hands the bound socket over as fd 3; instance processes must not inherit it.
+  bool inherited = !flags.socket.empty() && fcntl(3, F_SETFD, FD_CLOEXEC) == 0;
+  absl::Status listening =
+      inherited ? server.serve(ttrpc::UniqueFd(3)) : server.listen(flags.socket);
+  if (!listening.ok()) {
+    support::log_error(absl::StrCat("cannot serve ", flags.socket, ": ", listening.ToString()));
+    return 1;
+  }
+  support::log_info(absl::StrCat("serving on ", flags.socket));
+  std::atomic<bool> done{false};
+  std::thread signals = signal_thread(server, done);
+  server.wait();
+  server.shutdown(absl::Seconds(3));
+  done = true;
+  signals.join();
+  publisher.flush(absl::Seconds(2));
+  if (!socket_path.empty()) unlink(socket_path.c_str());
+  support::log_info("shim exited");
+  return 0;
+}
+
+int delete_action(const Flags& flags, const std::string& bundle) {
+  absl::StatusOr<std::string> pid_text =
+      support::read_text_file(absl::StrCat(bundle, "/", kInitPidFile));
+  int pid = 0;
+  if (pid_text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) && pid > 1) {
+    // Only if it is still one of our instance processes (pids are reused).
+    absl::StatusOr<std::string> cmdline =
+        support::read_text_file(absl::StrCat("/proc/", pid, "/cmdline"));
+    if (cmdline.ok() && cmdline->find("instance") != std::string::npos &&
+        cmdline->find(flags.id) != std::string::npos) {
+      kill(pid, SIGKILL);
+    }
+  }
+  unmount_all(bundle + "/rootfs");
+  ::containerd::task::v2::DeleteResponse out;
+  out.set_pid(static_cast<uint32_t>(pid > 0 ? pid : 0));
+  out.set_exit_status(128 + SIGKILL);
+  int64_t ns = absl::ToUnixNanos(absl::Now());
+  out.mutable_exited_at()->set_seconds(ns / 1000000000);
+  out.mutable_exited_at()->set_nanos(static_cast<int32_t>(ns % 1000000000));
+  std::string bytes = out.SerializeAsString();
+  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::cout.flush();
+  return 0;
+}
+
+}  // namespace ws::shim

@@ -1,0 +1,204 @@
+// `start`: socket naming, the live-shim check, the address file and the detached server.
+#include "shim/cli/bootstrap.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "support/sha256.h"
+
+namespace ws::shim {
+namespace {
+
+absl::Status errno_status(const std::string& what) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+}
+
+absl::Status mkdir_p(const std::string& dir, mode_t mode) {
+  std::string at;
+  for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+    at += "/" + std::string(part);
+    if (mkdir(at.c_str(), mode) != 0 && errno != EEXIST) return errno_status("mkdir " + at);
+  }
+  return absl::OkStatus();
+}
+
+sockaddr_un unix_addr(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::memcpy(a.sun_path, path.data(), std::min(path.size(), sizeof(a.sun_path) - 1));
+  return a;
+}
+
+bool shim_alive(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un a = unix_addr(path);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(fd);
+  return ok;
+}
+
+// A listening socket at `path`, or -1 with errno EADDRINUSE when one is bound there.
+absl::StatusOr<int> bind_listener(const std::string& path) {
+  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno_status("socket");
+  sockaddr_un a = unix_addr(path);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (e == EADDRINUSE) return -1;
+    return errno_status("bind " + path);
+  }
+  if (chmod(path.c_str(), 0600) != 0 || listen(fd, 128) != 0) {
+    absl::Status s = errno_status("listen " + path);
+    close(fd);
+    unlink(path.c_str());
+    return s;
+  }
+  return fd;
+}
+
+// Spawns the server: fork then at once exec (nothing else runs in the child).
+absl::Status spawn_server(const Flags& flags, const std::string& bundle, const std::string& self,
+                          const std::string& address, int listener) {
+  std::vector<std::string> args = {self,
+                                   "-namespace",
+                                   flags.ns,
+                                   "-id",
+                                   flags.id,
+                                   "-address",
+                                   flags.address,
+                                   "-publish-binary",
+                                   flags.publish_binary,
+                                   "-socket",
+                                   address};
+  if (flags.debug) args.push_back("-debug");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0) return errno_status("open /dev/null");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(devnull);
+    return errno_status("fork");
+  }
+  if (pid == 0) {
+    // Async-signal-safe calls only until exec.
+    if (chdir(bundle.c_str()) != 0) _exit(126);
+    setsid();
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (listener == 3) {
+      fcntl(3, F_SETFD, 0);
+    } else {
+      dup2(listener, 3);  // dup2 clears close-on-exec on the copy
+    }
+    execv(self.c_str(), argv.data());
+    _exit(127);
+  }
+  close(devnull);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string group_key(const oci::Spec& spec, const std::string& id) {
+  for (const char* key : {"io.containerd.runc.v2.group", "io.kubernetes.cri.sandbox-id"}) {
+    std::string v = spec.annotation(key);
+    if (!v.empty()) return v;
+  }
+  return id;
+}
+
+std::string clean_path(const std::string& path) {
+  bool absolute = !path.empty() && path[0] == '/';
+  std::vector<std::string> parts;
+  for (absl::string_view p : absl::StrSplit(path, '/', absl::SkipEmpty())) {
+    if (p == ".") continue;
+    if (p == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (!absolute) {
+        parts.emplace_back("..");
+      }
+      continue;
+    }
+    parts.emplace_back(p);
+  }
+  std::string out = absolute ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  return out.empty() ? "." : out;
+}
+
+std::string socket_address(const std::string& containerd_address, const std::string& ns,
+                           const std::string& group, const std::string& dir) {
+  std::string key = clean_path(absl::StrCat(containerd_address, "/", ns, "/", group));
+  return absl::StrCat("unix://", dir, "/", support::sha256_hex(key));
+}
+
+absl::Status write_address_file(const std::string& bundle, const std::string& address) {
+  std::string tmp = bundle + "/.address.tmp";
+  std::string path = bundle + "/address";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status("create " + tmp);
+  bool ok = write(fd, address.data(), address.size()) == static_cast<ssize_t>(address.size());
+  ok = close(fd) == 0 && ok;
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    absl::Status s = errno_status("write " + path);
+    unlink(tmp.c_str());
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bundle,
+                                       const std::string& self, const std::string& socket_dir) {
+  if (flags.id.empty()) return absl::InvalidArgumentError("start: -id is required");
+  if (flags.ns.empty()) return absl::InvalidArgumentError("start: -namespace is required");
+  absl::StatusOr<oci::Spec> spec = oci::load_spec(bundle);
+  if (!spec.ok()) return spec.status();
+  std::string address =
+      socket_address(flags.address, flags.ns, group_key(*spec, flags.id), socket_dir);
+  std::string path = address.substr(std::strlen("unix://"));
+  if (absl::Status s = mkdir_p(socket_dir, 0711); !s.ok()) return s;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<int> fd = bind_listener(path);
+    if (!fd.ok()) return fd.status();
+    if (*fd < 0) {
+      if (shim_alive(path)) {  // the group's shim serves this container too
+        if (absl::Status s = write_address_file(bundle, address); !s.ok()) return s;
+        return StartResult{address, false};
+      }
+      unlink(path.c_str());  // a dead shim's socket
+      continue;
+    }
+    absl::Status s = write_address_file(bundle, address);
+    if (s.ok()) s = spawn_server(flags, bundle, self, address, *fd);
+    close(*fd);
+    if (!s.ok()) {
+      unlink(path.c_str());
+      return s;
+    }
+    return StartResult{address, true};
+  }
+  return absl::UnavailableError(absl::StrCat("start: cannot bind ", path));
+}
+
+}  // namespace ws::shim
