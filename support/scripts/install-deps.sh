@@ -12,7 +12,7 @@ packages=(
   libabsl-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   nlohmann-json3-dev libcgroup-dev libssl-dev
   # tests
-  libgtest-dev libgmock-dev python3
+  libgtest-dev libgmock-dev python3 containerd runc bsdutils procps
 )
 
 missing=()

@@ -1,0 +1,92 @@
+# Sourced by integration tests: a private containerd with its own root, state and sockets under
+# a temp dir, our shim first on its PATH, torn down (tasks, mounts, files) on exit even after a
+# failure.
+#
+#   ws_ctrd_start SHIM_DIR [CONTAINERD_BIN]   sets WS_CTRD_DIR, WS_CTRD_SOCK; defines `ctrx`
+#   ws_ctrd_stop                              stops containerd (keeps its state: for restarts)
+#   ws_ctrd_cleanup                           everything (registered as an EXIT trap)
+
+WS_CTRD_DIR=""
+WS_CTRD_PID=""
+WS_CTRD_BIN=""
+WS_CTRD_SHIM_DIR=""
+
+ctrx() { ctr --address "$WS_CTRD_SOCK" -n wstest "$@"; }
+
+ws_ctrd_write_config() {
+  cat >"$WS_CTRD_DIR/config.toml" <<CFG
+version = 2
+root = "$WS_CTRD_DIR/root"
+state = "$WS_CTRD_DIR/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$WS_CTRD_SOCK"
+[ttrpc]
+  address = "$WS_CTRD_SOCK.ttrpc"
+[debug]
+  level = "debug"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$WS_CTRD_DIR/opt"
+CFG
+}
+
+ws_ctrd_launch() {
+  PATH="$WS_CTRD_SHIM_DIR:$PATH" "$WS_CTRD_BIN" --config "$WS_CTRD_DIR/config.toml" \
+    >>"$WS_CTRD_DIR/containerd.log" 2>&1 &
+  WS_CTRD_PID=$!
+  for _ in $(seq 1 200); do
+    if ctr --address "$WS_CTRD_SOCK" version >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$WS_CTRD_PID" 2>/dev/null; then
+      echo "containerd died:" >&2
+      tail -20 "$WS_CTRD_DIR/containerd.log" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+  echo "containerd did not answer within 10 s" >&2
+  return 1
+}
+
+ws_ctrd_start() {
+  WS_CTRD_SHIM_DIR=$1
+  WS_CTRD_BIN=${2:-containerd}
+  WS_CTRD_DIR=$(mktemp -d /tmp/ws-ctrd-XXXXXX)
+  WS_CTRD_SOCK="$WS_CTRD_DIR/containerd.sock"
+  trap ws_ctrd_cleanup EXIT
+  ws_ctrd_write_config
+  ws_ctrd_launch
+}
+
+ws_ctrd_stop() {
+  if [[ -n "$WS_CTRD_PID" ]] && kill -0 "$WS_CTRD_PID" 2>/dev/null; then
+    kill "$WS_CTRD_PID"
+    # A new containerd on the same root blocks on boltdb until the old one is gone.
+    for _ in $(seq 1 200); do kill -0 "$WS_CTRD_PID" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$WS_CTRD_PID" 2>/dev/null || true
+  fi
+  WS_CTRD_PID=""
+}
+
+ws_ctrd_cleanup() {
+  local rc=$?
+  [[ -n "$WS_CTRD_DIR" ]] || return $rc
+  if [[ -n "$WS_CTRD_PID" ]]; then
+    for t in $(ctrx tasks ls -q 2>/dev/null); do ctrx tasks kill -s 9 "$t" >/dev/null 2>&1 || true; done
+    sleep 0.2
+    for t in $(ctrx tasks ls -q 2>/dev/null); do ctrx tasks rm -f "$t" >/dev/null 2>&1 || true; done
+    for c in $(ctrx containers ls -q 2>/dev/null); do ctrx containers rm "$c" >/dev/null 2>&1 || true; done
+  fi
+  ws_ctrd_stop
+  # Shims of this containerd (their bundles live under our state dir).
+  pkill -9 -f "containerd-shim-wasm-v1 .*-address $WS_CTRD_SOCK" 2>/dev/null || true
+  grep " $WS_CTRD_DIR" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+  if [[ $rc -ne 0 && -f "$WS_CTRD_DIR/containerd.log" ]]; then
+    echo "--- containerd log (last 40 lines) ---" >&2
+    tail -40 "$WS_CTRD_DIR/containerd.log" >&2
+  fi
+  rm -rf "$WS_CTRD_DIR"
+  WS_CTRD_DIR=""
+  return $rc
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# End-to-end: a private containerd runs Wasm containers through our shim binary.
+#
+# usage: shim_test.sh SHIM_DIR GUEST_DIR [CONTAINERD_BIN]
+#   SHIM_DIR   holds containerd-shim-wasm-v1;  GUEST_DIR holds the guest .wasm files
+# Environment: WS_LEAK_CYCLES (default 200) run/delete cycles for the leak check.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+shim_dir=$1 guest_dir=$2 containerd_bin=${3:-containerd}
+source "$here/containerd.sh"
+
+failures=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; shift; for l in "$@"; do echo "    $l"; done; failures=$((failures + 1)); }
+check() {  # check NAME CONDITION-EXIT-STATUS DETAILS...
+  local name=$1 cond=$2; shift 2
+  if [[ $cond -eq 0 ]]; then ok "$name"; else not_ok "$name" "$@"; fi
+}
+contains() { [[ "$1" == *"$2"* ]]; }
+RT=(--runtime io.containerd.wasm.v1)
+IMG=docker.io/wstest/guests:1
+
+[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
+[[ -x "$shim_dir/containerd-shim-wasm-v1" ]] || { echo "no shim in $shim_dir" >&2; exit 1; }
+ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1
+echo "# containerd: $("$containerd_bin" --version)"
+
+# The image: every guest plus a file that is not a module.
+work="$WS_CTRD_DIR/work"
+mkdir -p "$work/rootfs/data"
+for f in "$guest_dir"/ws_it_*.wasm; do b=$(basename "$f"); cp "$f" "$work/rootfs/${b#ws_it_}"; done
+printf 'not wasm at all' >"$work/rootfs/bad.wasm"
+echo "a file in the image" >"$work/rootfs/data/file.txt"
+/usr/bin/python3 "$here/mkimage.py" "$work/img.tar" "$IMG" "$work/rootfs" '["/hello.wasm"]' || exit 1
+ctrx images import "$work/img.tar" >/dev/null || exit 1
+
+# 1. run --rm: output, arguments, environment, exit code.
+out=$(ctrx run --rm "${RT[@]}" --env GREETING=hi "$IMG" t1 /hello.wasm 3 2>"$work/t1.err"); rc=$?
+err=$(cat "$work/t1.err")
+contains "$out" "hello from wasm" && contains "$out" "arg[1]=3" && contains "$out" "GREETING=hi"
+check "run --rm prints the guest's stdout" $? "out: $out" "err: $err"
+check "run --rm returns the guest's exit code (3)" $([[ $rc -eq 3 ]]; echo $?) "rc=$rc"
+contains "$err" "to stderr"; check "the guest's stderr reaches ctr's stderr" $? "err: $err"
+out=$(ctrx run --rm "${RT[@]}" "$IMG" t1b 2>&1); rc=$?
+contains "$out" "arg[0]=/hello.wasm" && [[ $rc -eq 0 ]]
+check "the image entrypoint runs with no arguments" $? "rc=$rc out: $out"
+
+# 2. run -d, task ls/ps, kill (SIGTERM interrupts the guest: 143), delete.
+ctrx run -d "${RT[@]}" "$IMG" t2 /spin.wasm >/dev/null 2>&1
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2 .*RUNNING" && break; sleep 0.05; done
+ls_out=$(ctrx tasks ls)
+echo "$ls_out" | grep -q "^t2 .*RUNNING"; check "task ls shows the detached task RUNNING" $? "$ls_out"
+pid=$(ctrx tasks ls | awk '$1=="t2"{print $2}')
+ps_out=$(ctrx tasks ps t2)
+contains "$ps_out" "$pid" && [[ -n "$pid" && "$pid" != 0 ]] && kill -0 "$pid"
+check "task ps lists the instance's host pid" $? "pid=$pid ps: $ps_out"
+ctrx tasks kill t2
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2 .*STOPPED" && break; sleep 0.05; done
+ctrx tasks ls | grep -q "^t2 .*STOPPED"; check "task kill (SIGTERM) stops it" $? "$(ctrx tasks ls)"
+ctrx tasks rm t2 >/dev/null 2>&1 && ctrx containers rm t2
+check "task and container delete" $? "$(ctrx tasks ls)"
+
+( ctrx run --rm "${RT[@]}" "$IMG" t2b /spin.wasm >/dev/null 2>&1; echo $? >"$work/t2b.rc" ) &
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2b .*RUNNING" && break; sleep 0.05; done
+ctrx tasks kill t2b; wait
+check "SIGTERM gives exit code 143" $([[ "$(cat "$work/t2b.rc")" == 143 ]]; echo $?) "rc=$(cat "$work/t2b.rc")"
+( ctrx run --rm "${RT[@]}" "$IMG" t2c /spin.wasm >/dev/null 2>&1; echo $? >"$work/t2c.rc" ) &
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2c .*RUNNING" && break; sleep 0.05; done
+ctrx tasks kill -s SIGKILL t2c; wait
+check "SIGKILL gives exit code 137" $([[ "$(cat "$work/t2c.rc")" == 137 ]]; echo $?) "rc=$(cat "$work/t2c.rc")"
+
+# 3. stdin piped in, EOF delivered.
+out=$(printf 'abc' | ctrx run --rm -i "${RT[@]}" "$IMG" t3 /cat.wasm 2>&1); rc=$?
+contains "$out" "abc[eof after 3 bytes]" && [[ $rc -eq 0 ]]
+check "stdin reaches the guest and ends with EOF" $? "rc=$rc out: $out"
+
+# 4. a terminal (CI has none: run ctr under script).
+out=$(script -qec "ctr --address $WS_CTRD_SOCK -n wstest run --rm -t ${RT[*]} $IMG t4 /tty.wasm" /dev/null 2>&1)
+contains "$out" "stdout is a tty"; check "run -t gives the guest a terminal" $? "out: $out"
+
+# 5. exec in a running task.
+ctrx run -d "${RT[@]}" "$IMG" t5 /spin.wasm >/dev/null 2>&1
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t5 .*RUNNING" && break; sleep 0.05; done
+out=$(ctrx tasks exec --exec-id e1 t5 /hello.wasm 5 2>&1); rc=$?
+contains "$out" "hello from wasm" && [[ $rc -eq 5 ]]
+check "task exec runs another module in the container" $? "rc=$rc out: $out"
+ctrx tasks kill -s SIGKILL t5; sleep 0.2; ctrx tasks rm -f t5 >/dev/null 2>&1; ctrx containers rm t5
+
+# 6. a trap: 134 and the trap on stderr.
+out=$(ctrx run --rm "${RT[@]}" "$IMG" t6 /trap.wasm 2>&1); rc=$?
+contains "$out" "about to trap" && contains "$out" "unreachable" && [[ $rc -eq 134 ]]
+check "a trapping module exits 134 with the trap and backtrace" $? "rc=$rc out: $out"
+
+# 7. missing or invalid module: a clear error and nothing left behind.
+for m in nope bad; do
+  out=$(ctrx run --rm "${RT[@]}" "$IMG" "t7$m" "/$m.wasm" 2>&1); rc=$?
+  contains "$out" "$m.wasm" && [[ $rc -ne 0 ]]
+  check "a $m module fails with an error naming it" $? "rc=$rc out: $out"
+  ctrx containers rm "t7$m" >/dev/null 2>&1
+  left=$(ctrx tasks ls -q; pgrep -af "containerd-shim-wasm-v1.*-id t7$m" ; grep "t7$m" /proc/mounts)
+  check "a failed $m create leaves no task, shim or mount" $([[ -z "$left" ]]; echo $?) "$left"
+done
+
+# 8. containerd restart with a task running: still listed, output flowing, killable.
+ctrx run -d --log-uri "file://$work/t8.log" "${RT[@]}" "$IMG" t8 /ticker.wasm >/dev/null 2>&1
+sleep 0.5
+ws_ctrd_stop
+before=$(wc -l <"$work/t8.log")
+sleep 0.5
+ws_ctrd_launch
+sleep 0.3
+ctrx tasks ls | grep -q "^t8 .*RUNNING"; check "after a containerd restart the task is listed RUNNING" $? "$(ctrx tasks ls)"
+after=$(wc -l <"$work/t8.log")
+check "its output kept flowing" $([[ $after -gt $before && $before -gt 0 ]]; echo $?) "lines before=$before after=$after"
+ctrx tasks kill -s SIGKILL t8 && sleep 0.3 && ctrx tasks rm t8 >/dev/null 2>&1 && ctrx containers rm t8
+check "and it can be killed and deleted" $? "$(ctrx tasks ls)"
+
+# 9. leaks: run/delete cycles leave nothing behind.
+cycles=${WS_LEAK_CYCLES:-200}
+shims_before=$(pgrep -c -f containerd-shim-wasm-v1)
+mounts_before=$(wc -l </proc/mounts)
+for i in $(seq 1 "$cycles"); do
+  ctrx run --rm "${RT[@]}" "$IMG" "leak$i" /hello.wasm >/dev/null 2>&1 || { not_ok "leak cycle $i failed"; break; }
+done
+sleep 0.3
+left=$(ls "$WS_CTRD_DIR/state/io.containerd.runtime.v2.task/wstest" 2>/dev/null)
+check "$cycles run/delete cycles leave no bundle" $([[ -z "$left" ]]; echo $?) "$left"
+check "... no shim process" $([[ $(pgrep -c -f containerd-shim-wasm-v1) -le $shims_before ]]; echo $?) \
+  "$(pgrep -af containerd-shim-wasm-v1)"
+check "... no mount" $([[ $(wc -l </proc/mounts) -le $mounts_before ]]; echo $?) "$(grep leak /proc/mounts)"
+fifos=$(find /run/containerd/fifo -name '*leak*' 2>/dev/null | head -3)
+check "... no FIFO" $([[ -z "$fifos" ]]; echo $?) "$fifos"
+
+echo "# $failures failure(s)"
+[[ $failures -eq 0 ]]
