@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
+#include "proto/containerd/types/introspection.pb.h"
 #include "shim/events/ttrpc_publisher.h"
 #include "shim/server/task_binding.h"
 #include "shim/task/task_service.h"
@@ -133,6 +135,28 @@ int delete_action(const Flags& flags, const std::string& bundle) {
   std::string bytes = out.SerializeAsString();
   std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   std::cout.flush();
+  return 0;
+}
+
+int info_action() {
+  std::string options((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  ::containerd::types::RuntimeInfo info;
+  info.set_name("io.containerd.wasm.v1");
+  info.mutable_version()->set_version(kShimVersion);
+  info.mutable_version()->set_revision(kShimRevision);
+  google::protobuf::Any any;
+  if (!options.empty() && any.ParseFromString(options) && !any.type_url().empty()) {
+    *info.mutable_options() = any;
+  }
+  std::string bytes = info.SerializeAsString();
+  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::cout.flush();
+  return 0;
+}
+
+int version_action() {
+  std::cout << "containerd-shim-wasm-v1:\n  Version:  " << kShimVersion
+            << "\n  Revision: " << kShimRevision << "\n  Runtime:  io.containerd.wasm.v1\n";
   return 0;
 }
 

@@ -8,6 +8,9 @@
 
 namespace ws::shim {
 
+inline constexpr const char* kShimVersion = "0.1.0";
+inline constexpr const char* kShimRevision = "wasmshim";
+
 // Blocks SIGTERM, SIGINT and SIGCHLD in the calling thread, so that every thread created
 // afterwards inherits the mask (a signal thread and the runtime's reaper take them). Call first
 // thing in main, before any thread exists.
@@ -23,6 +26,13 @@ int serve(const Flags& flags, Runtime& runtime);
 // kills its instance process if one is recorded, unmounts the rootfs, prints a serialized
 // DeleteResponse (exit status 137) on stdout. Returns the exit code.
 int delete_action(const Flags& flags, const std::string& bundle);
+
+// `-info`: prints a serialized containerd.types.RuntimeInfo (name, version, and the runtime
+// options read from stdin, if any). Returns the exit code.
+int info_action();
+
+// `-v`: the version text.
+int version_action();
 
 // Where the runtime records the init instance process's pid, for `delete` after a shim crash.
 inline constexpr const char* kInitPidFile = "init.pid";
