@@ -17,9 +17,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
 #include "proto/containerd/types/introspection.pb.h"
 #include "shim/events/ttrpc_publisher.h"
+#include "shim/server/grpc_server.h"
 #include "shim/server/task_binding.h"
 #include "shim/task/task_service.h"
 #include "shim/ttrpc/server.h"
@@ -47,9 +49,9 @@ void open_log(const Flags& flags) {
       absl::StrCat("namespace=", flags.ns, " id=", flags.id, " runtime=io.containerd.wasm.v1"));
 }
 
-// Stops `server` on SIGTERM/SIGINT until `done` is set.
-std::thread signal_thread(ttrpc::Server& server, std::atomic<bool>& done) {
-  return std::thread([&server, &done] {
+// Notifies `stop` on SIGTERM/SIGINT until `done` is set.
+std::thread signal_thread(absl::Notification& stop, std::atomic<bool>& done) {
+  return std::thread([&stop, &done] {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -57,12 +59,47 @@ std::thread signal_thread(ttrpc::Server& server, std::atomic<bool>& done) {
     timespec tick{0, 200 * 1000 * 1000};
     while (!done.load()) {
       int sig = sigtimedwait(&set, nullptr, &tick);
-      if (sig > 0) {
+      if (sig > 0 && !stop.HasBeenNotified()) {
         support::log_info(absl::StrCat("received signal ", sig, ": stopping"));
-        server.request_stop();
+        stop.Notify();
       }
     }
   });
+}
+
+// Serves `registry` over the protocol of `flags` until `stop` is notified.
+int run_transport(const Flags& flags, std::shared_ptr<ttrpc::ServiceRegistry> registry,
+                  absl::Notification& stop) {
+  std::string socket_path(absl::StripPrefix(flags.socket, "unix://"));
+  if (flags.protocol == "grpc") {
+    GrpcServer server(registry);
+    absl::Status s = server.listen(flags.socket);
+    char ready = '1';
+    if (s.ok() && write(3, &ready, 1) != 1) s = absl::InternalError("cannot signal readiness");
+    close(3);
+    if (!s.ok()) {
+      support::log_error(absl::StrCat("cannot serve grpc on ", flags.socket, ": ", s.ToString()));
+      return 1;
+    }
+    support::log_info(absl::StrCat("serving task v3 over grpc on ", flags.socket));
+    stop.WaitForNotification();
+    server.shutdown(absl::Seconds(3));
+    return 0;
+  }
+  ttrpc::Server server(registry);
+  // `start` hands the bound socket over as fd 3; instance processes must not inherit it.
+  bool inherited = !flags.socket.empty() && fcntl(3, F_SETFD, FD_CLOEXEC) == 0;
+  absl::Status listening =
+      inherited ? server.serve(ttrpc::UniqueFd(3)) : server.listen(flags.socket);
+  if (!listening.ok()) {
+    support::log_error(absl::StrCat("cannot serve ", flags.socket, ": ", listening.ToString()));
+    return 1;
+  }
+  support::log_info(absl::StrCat("serving task v2/v3 over ttrpc on ", flags.socket));
+  stop.WaitForNotification();
+  server.shutdown(absl::Seconds(3));
+  if (!socket_path.empty()) unlink(socket_path.c_str());
+  return 0;
 }
 
 void unmount_all(const std::string& path) {
@@ -84,32 +121,25 @@ int serve(const Flags& flags, Runtime& runtime) {
   const char* events_address = getenv("TTRPC_ADDRESS");
   TtrpcPublisher publisher(events_address ? events_address : "", flags.ns);
   auto registry = std::make_shared<ttrpc::ServiceRegistry>();
-  ttrpc::Server server(registry);
-  TaskService service(runtime, publisher, [&server] { server.request_stop(); });
-  if (absl::Status s = register_task_service(service, *registry); !s.ok()) {
-    support::log_error(absl::StrCat("cannot register the task service: ", s.ToString()));
-    return 1;
+  absl::Notification stop;
+  int rc;
+  {
+    TaskService service(runtime, publisher, [&stop] {
+      if (!stop.HasBeenNotified()) stop.Notify();
+    });
+    if (absl::Status s = register_task_service(service, *registry); !s.ok()) {
+      support::log_error(absl::StrCat("cannot register the task service: ", s.ToString()));
+      return 1;
+    }
+    std::atomic<bool> done{false};
+    std::thread signals = signal_thread(stop, done);
+    rc = run_transport(flags, registry, stop);
+    done = true;
+    signals.join();
   }
-  std::string socket_path(absl::StripPrefix(flags.socket, "unix://"));
-  // `start` hands the bound socket over as fd 3; instance processes must not inherit it.
-  bool inherited = !flags.socket.empty() && fcntl(3, F_SETFD, FD_CLOEXEC) == 0;
-  absl::Status listening =
-      inherited ? server.serve(ttrpc::UniqueFd(3)) : server.listen(flags.socket);
-  if (!listening.ok()) {
-    support::log_error(absl::StrCat("cannot serve ", flags.socket, ": ", listening.ToString()));
-    return 1;
-  }
-  support::log_info(absl::StrCat("serving on ", flags.socket));
-  std::atomic<bool> done{false};
-  std::thread signals = signal_thread(server, done);
-  server.wait();
-  server.shutdown(absl::Seconds(3));
-  done = true;
-  signals.join();
   publisher.flush(absl::Seconds(2));
-  if (!socket_path.empty()) unlink(socket_path.c_str());
   support::log_info("shim exited");
-  return 0;
+  return rc;
 }
 
 int delete_action(const Flags& flags, const std::string& bundle) {

@@ -2,6 +2,7 @@
 #include "shim/cli/bootstrap.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -73,20 +74,18 @@ absl::StatusOr<int> bind_listener(const std::string& path) {
   return fd;
 }
 
-// Spawns the server: fork then at once exec (nothing else runs in the child).
+// Spawns the server: fork then at once exec (nothing else runs in the child). `fd3` becomes
+// the child's fd 3: the listening socket (ttrpc) or a readiness pipe (grpc).
 absl::Status spawn_server(const Flags& flags, const std::string& bundle, const std::string& self,
-                          const std::string& address, int listener) {
-  std::vector<std::string> args = {self,
-                                   "-namespace",
-                                   flags.ns,
-                                   "-id",
-                                   flags.id,
-                                   "-address",
-                                   flags.address,
-                                   "-publish-binary",
-                                   flags.publish_binary,
-                                   "-socket",
-                                   address};
+                          const std::string& address, const std::string& protocol, int fd3) {
+  std::vector<std::string> args = {self, "-namespace", flags.ns, "-id", flags.id};
+  for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"-address", flags.address},
+                             {"-publish-binary", flags.publish_binary},
+                             {"-socket", address},
+                             {"-protocol", protocol}}) {
+    args.push_back(k);
+    args.push_back(v);
+  }
   if (flags.debug) args.push_back("-debug");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -105,10 +104,10 @@ absl::Status spawn_server(const Flags& flags, const std::string& bundle, const s
     dup2(devnull, 0);
     dup2(devnull, 1);
     dup2(devnull, 2);
-    if (listener == 3) {
+    if (fd3 == 3) {
       fcntl(3, F_SETFD, 0);
     } else {
-      dup2(listener, 3);  // dup2 clears close-on-exec on the copy
+      dup2(fd3, 3);  // dup2 clears close-on-exec on the copy
     }
     execv(self.c_str(), argv.data());
     _exit(127);
@@ -168,35 +167,78 @@ absl::Status write_address_file(const std::string& bundle, const std::string& ad
   return absl::OkStatus();
 }
 
+std::string StartResult::reply() const {
+  if (protocol == "grpc") {
+    return absl::StrCat("{\"version\":2,\"address\":\"", address, "\",\"protocol\":\"grpc\"}");
+  }
+  return address;
+}
+
+namespace {
+
+// grpc: the server binds the socket itself; wait for its readiness byte.
+absl::Status spawn_grpc_server(const Flags& flags, const std::string& bundle,
+                               const std::string& self, const std::string& address) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return errno_status("pipe");
+  absl::Status s = spawn_server(flags, bundle, self, address, "grpc", p[1]);
+  close(p[1]);
+  if (s.ok()) {
+    pollfd pfd{p[0], POLLIN, 0};
+    char c = 0;
+    if (poll(&pfd, 1, 10000) != 1 || read(p[0], &c, 1) != 1) {
+      s = absl::UnavailableError("start: the grpc shim server did not come up (see the shim log)");
+    }
+  }
+  close(p[0]);
+  return s;
+}
+
+}  // namespace
+
 absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bundle,
-                                       const std::string& self, const std::string& socket_dir) {
+                                       const std::string& self, const std::string& protocol,
+                                       const std::string& socket_dir) {
   if (flags.id.empty()) return absl::InvalidArgumentError("start: -id is required");
   if (flags.ns.empty()) return absl::InvalidArgumentError("start: -namespace is required");
   absl::StatusOr<oci::Spec> spec = oci::load_spec(bundle);
   if (!spec.ok()) return spec.status();
-  std::string address =
-      socket_address(flags.address, flags.ns, group_key(*spec, flags.id), socket_dir);
-  std::string path = address.substr(std::strlen("unix://"));
+  StartResult result;
+  result.protocol = protocol;
+  result.address = socket_address(flags.address, flags.ns, group_key(*spec, flags.id), socket_dir);
+  std::string path = result.address.substr(std::strlen("unix://"));
   if (absl::Status s = mkdir_p(socket_dir, 0711); !s.ok()) return s;
+  if (protocol == "grpc") {
+    if (!shim_alive(path)) {
+      unlink(path.c_str());
+      if (absl::Status s = spawn_grpc_server(flags, bundle, self, result.address); !s.ok()) {
+        return s;
+      }
+      result.spawned = true;
+    }
+    if (absl::Status s = write_address_file(bundle, result.address); !s.ok()) return s;
+    return result;
+  }
   for (int attempt = 0; attempt < 2; ++attempt) {
     absl::StatusOr<int> fd = bind_listener(path);
     if (!fd.ok()) return fd.status();
     if (*fd < 0) {
       if (shim_alive(path)) {  // the group's shim serves this container too
-        if (absl::Status s = write_address_file(bundle, address); !s.ok()) return s;
-        return StartResult{address, false};
+        if (absl::Status s = write_address_file(bundle, result.address); !s.ok()) return s;
+        return result;
       }
       unlink(path.c_str());  // a dead shim's socket
       continue;
     }
-    absl::Status s = write_address_file(bundle, address);
-    if (s.ok()) s = spawn_server(flags, bundle, self, address, *fd);
+    absl::Status s = write_address_file(bundle, result.address);
+    if (s.ok()) s = spawn_server(flags, bundle, self, result.address, protocol, *fd);
     close(*fd);
     if (!s.ok()) {
       unlink(path.c_str());
       return s;
     }
-    return StartResult{address, true};
+    result.spawned = true;
+    return result;
   }
   return absl::UnavailableError(absl::StrCat("start: cannot bind ", path));
 }

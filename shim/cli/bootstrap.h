@@ -25,15 +25,23 @@ std::string socket_address(const std::string& containerd_address, const std::str
 std::string clean_path(const std::string& path);
 
 struct StartResult {
-  std::string address;   // what to print
+  std::string address;   // unix://...
   bool spawned = false;  // false when a live shim of the group already serves it
+  std::string protocol = "ttrpc";
+
+  // What `start` prints: the plain address for ttrpc (every containerd reads it), the
+  // version-2 JSON reply for grpc (containerd 1.7+).
+  std::string reply() const;
 };
 
-// Runs `start` in the bundle directory `bundle`: binds the socket (or finds the live shim),
-// writes `<bundle>/address`, spawns `self` as the server (cwd = bundle, own session, stdio on
-// /dev/null, the listening socket as fd 3 and `-socket` set). `socket_dir` is for tests.
+// Runs `start` in the bundle directory `bundle`: finds the group's live shim or spawns `self`
+// as the server (cwd = bundle, own session, stdio on /dev/null, `-socket` and `-protocol` set),
+// and writes `<bundle>/address`. ttrpc: the socket is bound here and handed over as fd 3.
+// grpc: the server binds it and reports readiness on a pipe at fd 3 (up to 10 s).
+// `socket_dir` is for tests.
 absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bundle,
                                        const std::string& self,
+                                       const std::string& protocol = "ttrpc",
                                        const std::string& socket_dir = kSocketDir);
 
 // Atomically writes `<bundle>/address` (temp file + rename).

@@ -88,7 +88,7 @@ class StartTest : public ::testing::Test {
 
 TEST_F(StartTest, SpawnsTheServerThenReusesIt) {
   std::string sockets = dir_ + "/s";
-  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, sockets);
+  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, "ttrpc", sockets);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->spawned);
   EXPECT_THAT(r->address, StartsWith("unix://" + sockets + "/"));
@@ -97,7 +97,7 @@ TEST_F(StartTest, SpawnsTheServerThenReusesIt) {
   EXPECT_THAT(wait_file("args"), HasSubstr("-namespace default -id c1 -address "
                                            "/run/test/containerd.sock -publish-binary "
                                            "/usr/bin/containerd -socket " +
-                                           r->address));
+                                           r->address + " -protocol ttrpc"));
   EXPECT_THAT(wait_file("fd3"), StartsWith("socket:"));
   EXPECT_EQ(wait_file("cwd"), bundle_ + "\n");
 
@@ -107,11 +107,27 @@ TEST_F(StartTest, SpawnsTheServerThenReusesIt) {
   std::filesystem::copy_file(bundle_ + "/config.json", bundle2 + "/config.json");
   Flags f2 = flags_;
   f2.id = "c2";
-  absl::StatusOr<StartResult> r2 = start_shim(f2, bundle2, self_, sockets);
+  absl::StatusOr<StartResult> r2 = start_shim(f2, bundle2, self_, "ttrpc", sockets);
   ASSERT_TRUE(r2.ok()) << r2.status();
   EXPECT_FALSE(r2->spawned);
   EXPECT_EQ(r2->address, r->address);
   EXPECT_EQ(*support::read_text_file(bundle2 + "/address"), r->address);
+}
+
+TEST_F(StartTest, GrpcWaitsForTheServersReadiness) {
+  // The fake server says it is ready on fd 3, as the real one does after binding.
+  std::ofstream(self_) << "#!/bin/sh\necho \"$@\" > args\nprintf 1 >&3\nexec sleep 5\n";
+  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, "grpc", dir_ + "/s");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->spawned);
+  EXPECT_EQ(r->reply(), "{\"version\":2,\"address\":\"" + r->address + "\",\"protocol\":\"grpc\"}");
+  EXPECT_THAT(wait_file("args"), HasSubstr("-protocol grpc"));
+  // A server that dies before binding makes start fail.
+  std::ofstream(self_) << "#!/bin/sh\nexit 1\n";
+  Flags other = flags_;
+  other.address = "/run/other.sock";
+  absl::StatusOr<StartResult> dead = start_shim(other, bundle_, self_, "grpc", dir_ + "/s");
+  EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(StartTest, ReplacesADeadShimsSocket) {
@@ -123,19 +139,19 @@ TEST_F(StartTest, ReplacesADeadShimsSocket) {
                     addr.substr(7) + "\")'")
                        .c_str()),
             0);
-  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, sockets);
+  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, "ttrpc", sockets);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->spawned);
 }
 
 TEST_F(StartTest, BadBundleOrFlags) {
   std::filesystem::remove(bundle_ + "/config.json");
-  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, dir_ + "/s");
+  absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, "ttrpc", dir_ + "/s");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("config.json"));
   Flags no_id = flags_;
   no_id.id.clear();
-  EXPECT_EQ(start_shim(no_id, bundle_, self_, dir_ + "/s").status().code(),
+  EXPECT_EQ(start_shim(no_id, bundle_, self_, "ttrpc", dir_ + "/s").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

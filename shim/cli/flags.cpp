@@ -26,9 +26,13 @@ bool parse_bool(const std::string& v, bool& out) {
 
 absl::StatusOr<Flags> parse_flags(const std::vector<std::string>& argv) {
   Flags f;
-  std::map<std::string, std::string*> strings = {
-      {"namespace", &f.ns}, {"address", &f.address}, {"publish-binary", &f.publish_binary},
-      {"id", &f.id},        {"bundle", &f.bundle},   {"socket", &f.socket}};
+  std::map<std::string, std::string*> strings = {{"namespace", &f.ns},
+                                                 {"address", &f.address},
+                                                 {"publish-binary", &f.publish_binary},
+                                                 {"id", &f.id},
+                                                 {"bundle", &f.bundle},
+                                                 {"socket", &f.socket},
+                                                 {"protocol", &f.protocol}};
   std::map<std::string, bool*> bools = {
       {"debug", &f.debug}, {"v", &f.version}, {"version", &f.version}, {"info", &f.info}};
   size_t i = 0;

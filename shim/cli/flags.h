@@ -9,16 +9,17 @@
 namespace ws::shim {
 
 struct Flags {
-  std::string ns;                    // -namespace
-  std::string address;               // -address: containerd's gRPC socket
-  std::string publish_binary;        // -publish-binary
-  std::string id;                    // -id
-  std::string bundle;                // -bundle (delete; otherwise the working directory)
-  std::string socket;                // -socket: set by `start` for the server it spawns
-  bool debug = false;                // -debug
-  bool version = false;              // -v / -version
-  bool info = false;                 // -info
-  std::string action;                // "start", "delete", "" (serve); anything else is an error
+  std::string ns;              // -namespace
+  std::string address;         // -address: containerd's gRPC socket
+  std::string publish_binary;  // -publish-binary
+  std::string id;              // -id
+  std::string bundle;          // -bundle (delete; otherwise the working directory)
+  std::string socket;          // -socket: set by `start` for the server it spawns
+  std::string protocol;        // -protocol: set by `start` for the server it spawns (ttrpc or grpc)
+  bool debug = false;          // -debug
+  bool version = false;        // -v / -version
+  bool info = false;           // -info
+  std::string action;          // "start", "delete", "" (serve); anything else is an error
   std::vector<std::string> args;     // after the action
   std::vector<std::string> ignored;  // unknown flags, for the log
 };
