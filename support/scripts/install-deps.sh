@@ -13,6 +13,8 @@ packages=(
   nlohmann-json3-dev libcgroup-dev libssl-dev
   # tests
   libgtest-dev libgmock-dev python3
+  # integration tests: a private containerd (Debian 1.6, with runc)
+  containerd
 )
 
 missing=()
