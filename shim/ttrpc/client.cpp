@@ -107,7 +107,7 @@ void Client::read_loop() {
       if (status.ok()) {
         complete(id, std::move(*resp.mutable_payload()));
       } else {
-        complete(id, status);
+        complete(id, std::move(status));
       }
     }
   }

@@ -57,14 +57,13 @@ struct Server::Connection {
   }
   // Wakes the reader and tells running calls to stop; the fd stays open for their replies.
   void close() {
-    std::call_once(cancel_once, [this] { cancel->Notify(); });
+    cancel->cancel();
     ::shutdown(fd.get(), SHUT_RDWR);
   }
 
   UniqueFd fd;
   std::mutex write_mu;
-  std::shared_ptr<absl::Notification> cancel = std::make_shared<absl::Notification>();
-  std::once_flag cancel_once;
+  std::shared_ptr<Cancellation> cancel = std::make_shared<Cancellation>();
   std::atomic<size_t> calls{0};
   std::atomic<bool> finished{false};
 };
@@ -176,14 +175,14 @@ void read_loop(std::shared_ptr<Server::Shared> shared, std::shared_ptr<Server::C
     ssize_t n = ::read(conn->fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (errno != ECONNRESET && !conn->cancel->HasBeenNotified()) {
+      if (errno != ECONNRESET && !conn->cancel->cancelled()) {
         shared->report(
             absl::UnavailableError(absl::StrCat("ttrpc connection read: ", std::strerror(errno))));
       }
       break;
     }
     if (n == 0) {
-      if (absl::Status s = decoder.finish(); !s.ok() && !conn->cancel->HasBeenNotified()) {
+      if (absl::Status s = decoder.finish(); !s.ok() && !conn->cancel->cancelled()) {
         shared->report(absl::DataLossError(absl::StrCat("ttrpc client went away: ", s.message())));
       }
       break;
@@ -222,7 +221,7 @@ absl::Status Server::listen(std::string_view address) {
 
 absl::Status Server::serve(UniqueFd listener) {
   if (!wake_.valid()) return absl::InternalError("eventfd failed; the server cannot run");
-  if (listener_.valid() || stopped_.HasBeenNotified()) {
+  if (listener_.valid() || stopped_.cancelled()) {
     return absl::FailedPreconditionError("the ttrpc server is serving or was shut down already");
   }
   listener_ = std::move(listener);
@@ -235,7 +234,7 @@ void Server::request_stop() {
   if (wake_.valid()) (void)!::write(wake_.get(), &one, sizeof(one));
 }
 
-void Server::wait() { stopped_.WaitForNotification(); }
+void Server::wait() { stopped_.wait_until(absl::InfiniteFuture()); }
 
 void Server::accept_loop() {
   for (;;) {
@@ -267,7 +266,7 @@ void Server::accept_loop() {
           absl::StrCat("ttrpc: no thread for a new connection: ", e.what())));
     }
   }
-  stopped_.Notify();
+  stopped_.cancel();
 }
 
 void Server::reap_finished_locked() {
@@ -286,8 +285,8 @@ void Server::shutdown(absl::Duration grace) {
     request_stop();
     if (acceptor_.joinable()) {
       acceptor_.join();
-    } else if (!stopped_.HasBeenNotified()) {
-      stopped_.Notify();
+    } else if (!stopped_.cancelled()) {
+      stopped_.cancel();
     }
     listener_.reset();
     if (!socket_path_.empty()) ::unlink(socket_path_.c_str());

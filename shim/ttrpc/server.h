@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "shim/ttrpc/service.h"
 #include "shim/ttrpc/socket.h"
@@ -73,7 +72,7 @@ class Server {
   UniqueFd wake_;            // eventfd: readable once a stop was requested
   std::string socket_path_;  // removed at shutdown when listen() created it
   std::thread acceptor_;
-  absl::Notification stopped_;
+  Cancellation stopped_;  // set once the accept loop has ended
   std::once_flag shutdown_once_;
   mutable std::mutex conns_mu_;
   std::list<Entry> conns_;

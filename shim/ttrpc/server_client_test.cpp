@@ -9,13 +9,12 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "proto/ttrpc/request.pb.h"
 #include "shim/ttrpc/client.h"
 #include "shim/ttrpc/frame.h"
@@ -78,7 +77,7 @@ class TtrpcTest : public ::testing::Test {
     ASSERT_TRUE(reg->add(kSvc, "Block",
                          [this](const CallContext& ctx, std::string_view) {
                            blocked_.fetch_add(1);
-                           while (!release_.HasBeenNotified()) {
+                           while (!release_.cancelled()) {
                              if (ctx.wait_cancelled(absl::Milliseconds(5))) {
                                cancelled_.fetch_add(1);
                                return absl::StatusOr<std::string>(
@@ -105,7 +104,7 @@ class TtrpcTest : public ::testing::Test {
                     .ok());
     ServerOptions opts;
     opts.on_error = [this](const absl::Status& s) {
-      absl::MutexLock lock(&errors_mu_);
+      std::lock_guard lock(errors_mu_);
       errors_.push_back(s);
     };
     server_ = std::make_unique<Server>(reg, opts);
@@ -113,7 +112,7 @@ class TtrpcTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!release_.HasBeenNotified()) release_.Notify();
+    release_.cancel();
     server_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -139,17 +138,17 @@ class TtrpcTest : public ::testing::Test {
   }
 
   std::vector<absl::Status> errors() {
-    absl::MutexLock lock(&errors_mu_);
+    std::lock_guard lock(errors_mu_);
     return errors_;
   }
 
   std::string dir_;
   std::string address_;
   std::unique_ptr<Server> server_;
-  absl::Notification release_;
+  Cancellation release_;  // lets Block handlers return
   std::atomic<int> blocked_{0};
   std::atomic<int> cancelled_{0};
-  absl::Mutex errors_mu_;
+  std::mutex errors_mu_;
   std::vector<absl::Status> errors_;
 };
 
@@ -187,7 +186,7 @@ TEST_F(TtrpcTest, BlockingCallDoesNotStallOthersOnTheSameConnection) {
     EXPECT_EQ(*r, absl::StrCat("n", i));
   }
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
-  release_.Notify();
+  release_.cancel();
   auto r = waiting.get();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "released");

@@ -10,8 +10,26 @@
 
 namespace ws::shim::ttrpc {
 
+void Cancellation::cancel() {
+  {
+    std::lock_guard lock(mu_);
+    cancelled_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+bool Cancellation::wait_until(absl::Time deadline) const {
+  std::unique_lock lock(mu_);
+  auto done = [this] { return cancelled_.load(std::memory_order_acquire); };
+  if (deadline == absl::InfiniteFuture()) {
+    cv_.wait(lock, done);
+    return true;
+  }
+  return cv_.wait_until(lock, absl::ToChronoTime(deadline), done);
+}
+
 CallContext::CallContext(std::string service, std::string method, Metadata metadata,
-                         absl::Time deadline, std::shared_ptr<const absl::Notification> cancel)
+                         absl::Time deadline, std::shared_ptr<const Cancellation> cancel)
     : service_(std::move(service)),
       method_(std::move(method)),
       metadata_(std::move(metadata)),
@@ -34,14 +52,14 @@ std::optional<std::string_view> CallContext::metadata_value(std::string_view key
 }
 
 bool CallContext::cancelled() const {
-  if (cancel_ && cancel_->HasBeenNotified()) return true;
+  if (cancel_ && cancel_->cancelled()) return true;
   return absl::Now() >= deadline_;
 }
 
 bool CallContext::wait_cancelled(absl::Duration timeout) const {
   absl::Time until = std::min(absl::Now() + timeout, deadline_);
   if (cancel_) {
-    cancel_->WaitForNotificationWithDeadline(until);
+    cancel_->wait_until(until);
   } else {
     absl::SleepFor(until - absl::Now());
   }

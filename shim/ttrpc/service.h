@@ -2,9 +2,12 @@
 // The ttrpc server dispatches into a ServiceRegistry; a gRPC transport can reuse the same one.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +16,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 namespace ws::shim::ttrpc {
@@ -24,13 +26,28 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 // The metadata key containerd puts the namespace under on every task call.
 inline constexpr std::string_view kNamespaceMetadataKey = "containerd-namespace-ttrpc";
 
+// A one-way switch that tells running calls to stop (peer gone, server stopping). Built on std
+// primitives so ThreadSanitizer sees its synchronisation.
+class Cancellation {
+ public:
+  void cancel();  // idempotent
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  // Blocks until cancel() or `deadline`; returns cancelled().
+  bool wait_until(absl::Time deadline) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::atomic<bool> cancelled_{false};
+};
+
 // What a handler knows about its call besides the request bytes.
 class CallContext {
  public:
-  // `cancel` is notified when the call should stop (peer gone, server stopping); may be null.
+  // `cancel` is triggered when the call should stop (peer gone, server stopping); may be null.
   CallContext(std::string service, std::string method, Metadata metadata,
               absl::Time deadline = absl::InfiniteFuture(),
-              std::shared_ptr<const absl::Notification> cancel = nullptr);
+              std::shared_ptr<const Cancellation> cancel = nullptr);
 
   const std::string& service() const { return service_; }
   const std::string& method() const { return method_; }
@@ -51,7 +68,7 @@ class CallContext {
   std::string method_;
   Metadata metadata_;
   absl::Time deadline_;
-  std::shared_ptr<const absl::Notification> cancel_;
+  std::shared_ptr<const Cancellation> cancel_;
 };
 
 // A unary method: request bytes in, reply bytes (or a gRPC-coded status) out. Handlers run

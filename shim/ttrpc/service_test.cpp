@@ -77,10 +77,12 @@ TEST(CallContext, DeadlineAndCancellation) {
   EXPECT_TRUE(expired.cancelled());
   EXPECT_TRUE(expired.wait_cancelled(absl::Seconds(10)));
 
-  auto note = std::make_shared<absl::Notification>();
+  auto note = std::make_shared<Cancellation>();
   CallContext cancellable("s", "m", {}, absl::InfiniteFuture(), note);
   EXPECT_FALSE(cancellable.wait_cancelled(absl::Milliseconds(10)));
-  note->Notify();
+  note->cancel();
+  note->cancel();  // idempotent
+  EXPECT_TRUE(note->wait_until(absl::InfiniteFuture()));
   EXPECT_TRUE(cancellable.cancelled());
 }
 

@@ -12,7 +12,9 @@ packages=(
   libabsl-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   nlohmann-json3-dev libcgroup-dev libssl-dev
   # tests
-  libgtest-dev libgmock-dev python3 containerd runc bsdutils procps
+  libgtest-dev libgmock-dev python3 bsdutils procps
+  # integration tests: a private containerd (Debian 1.6, with runc)
+  containerd runc
 )
 
 missing=()
