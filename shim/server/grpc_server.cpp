@@ -12,7 +12,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 
 namespace ws::shim {
 namespace {
@@ -31,7 +30,9 @@ class UnaryReactor : public grpc::ServerGenericBidiReactor {
  public:
   UnaryReactor(grpc::GenericCallbackServerContext* ctx,
                std::shared_ptr<const ttrpc::ServiceRegistry> registry)
-      : ctx_(ctx), registry_(std::move(registry)), cancel_(std::make_shared<absl::Notification>()) {
+      : ctx_(ctx),
+        registry_(std::move(registry)),
+        cancel_(std::make_shared<ttrpc::Cancellation>()) {
     StartRead(&request_);
   }
 
@@ -43,9 +44,7 @@ class UnaryReactor : public grpc::ServerGenericBidiReactor {
     std::thread([this] { run(); }).detach();
   }
 
-  void OnCancel() override {
-    if (!cancel_->HasBeenNotified()) cancel_->Notify();
-  }
+  void OnCancel() override { cancel_->cancel(); }
 
   void OnDone() override { delete this; }
 
@@ -75,7 +74,7 @@ class UnaryReactor : public grpc::ServerGenericBidiReactor {
 
   grpc::GenericCallbackServerContext* ctx_;
   std::shared_ptr<const ttrpc::ServiceRegistry> registry_;
-  std::shared_ptr<absl::Notification> cancel_;
+  std::shared_ptr<ttrpc::Cancellation> cancel_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
