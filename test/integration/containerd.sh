@@ -2,7 +2,8 @@
 # a temp dir, our shim first on its PATH, torn down (tasks, mounts, files) on exit even after a
 # failure.
 #
-#   ws_ctrd_start SHIM_DIR [CONTAINERD_BIN]   sets WS_CTRD_DIR, WS_CTRD_SOCK; defines `ctrx`
+#   ws_ctrd_start SHIM_DIR [CONTAINERD_BIN]   sets WS_CTRD_DIR, WS_CTRD_SOCK, WS_CTR; `ctrx` runs
+#                                             ctr against it in namespace wstest
 #   ws_ctrd_stop                              stops containerd (keeps its state: for restarts)
 #   ws_ctrd_cleanup                           everything (registered as an EXIT trap)
 
@@ -10,8 +11,9 @@ WS_CTRD_DIR=""
 WS_CTRD_PID=""
 WS_CTRD_BIN=""
 WS_CTRD_SHIM_DIR=""
+WS_CTR=ctr
 
-ctrx() { ctr --address "$WS_CTRD_SOCK" -n wstest "$@"; }
+ctrx() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n wstest "$@"; }
 
 ws_ctrd_write_config() {
   cat >"$WS_CTRD_DIR/config.toml" <<CFG
@@ -35,7 +37,7 @@ ws_ctrd_launch() {
     >>"$WS_CTRD_DIR/containerd.log" 2>&1 &
   WS_CTRD_PID=$!
   for _ in $(seq 1 200); do
-    if ctr --address "$WS_CTRD_SOCK" version >/dev/null 2>&1; then return 0; fi
+    if "$WS_CTR" --address "$WS_CTRD_SOCK" version >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$WS_CTRD_PID" 2>/dev/null; then
       echo "containerd died:" >&2
       tail -20 "$WS_CTRD_DIR/containerd.log" >&2
@@ -50,6 +52,11 @@ ws_ctrd_launch() {
 ws_ctrd_start() {
   WS_CTRD_SHIM_DIR=$1
   WS_CTRD_BIN=${2:-containerd}
+  # The ctr of the same release when it sits next to the daemon.
+  WS_CTR=ctr
+  if [[ -x "$(dirname "$(command -v "$WS_CTRD_BIN")")/ctr" ]]; then
+    WS_CTR="$(dirname "$(command -v "$WS_CTRD_BIN")")/ctr"
+  fi
   WS_CTRD_DIR=$(mktemp -d /tmp/ws-ctrd-XXXXXX)
   WS_CTRD_SOCK="$WS_CTRD_DIR/containerd.sock"
   trap ws_ctrd_cleanup EXIT

@@ -21,6 +21,7 @@ RT=(--runtime io.containerd.wasm.v1)
 IMG=docker.io/wstest/guests:1
 
 [[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
+command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 0; }
 [[ -x "$shim_dir/containerd-shim-wasm-v1" ]] || { echo "no shim in $shim_dir" >&2; exit 1; }
 ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1
 echo "# containerd: $("$containerd_bin" --version)"
@@ -75,7 +76,7 @@ contains "$out" "abc[eof after 3 bytes]" && [[ $rc -eq 0 ]]
 check "stdin reaches the guest and ends with EOF" $? "rc=$rc out: $out"
 
 # 4. a terminal (CI has none: run ctr under script).
-out=$(script -qec "ctr --address $WS_CTRD_SOCK -n wstest run --rm -t ${RT[*]} $IMG t4 /tty.wasm" /dev/null 2>&1)
+out=$(script -qec "$WS_CTR --address $WS_CTRD_SOCK -n wstest run --rm -t ${RT[*]} $IMG t4 /tty.wasm" /dev/null 2>&1)
 contains "$out" "stdout is a tty"; check "run -t gives the guest a terminal" $? "out: $out"
 
 # 5. exec in a running task.
