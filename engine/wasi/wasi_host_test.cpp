@@ -175,6 +175,38 @@ TEST(WasiHost, RenameLinkAndSymlinkCannotReachOutside) {
   EXPECT_FALSE(exists(top / "out/moved") || exists(top / "in/got"));
 }
 
+// A directory fd opened under a preopen: kBeneath makes it its own boundary; kInRoot keeps
+// the guest's `/` (its `..` and absolute symlinks reach the rest of the root, no further).
+TEST(WasiHost, DirectoryDescriptorsKeepTheirPreopensRules) {
+  TempDir top;
+  mkdir((top / "usr").c_str(), 0755);
+  mkdir((top / "etc").c_str(), 0755);
+  testing::write_file(top / "etc/x", "etc-x");
+  symlink("/etc", (top / "usr/link").c_str());
+  for (ResolveMode mode : {ResolveMode::kBeneath, ResolveMode::kInRoot}) {
+    Harness h(config_with({{"/", top.path(), false, mode}}));
+    ASSERT_TRUE(h.ok());
+    uint32_t usr, fd;
+    uint64_t dir_rights = rights::kPathOpen | rights::kFdRead | rights::kFdReaddir;
+    ASSERT_EQ(h.open(3, "usr", oflags::kDirectory, dir_rights, usr), kOk);
+    int up = h.open(usr, "../etc/x", 0, rights::kFdRead, fd);
+    int link = h.open(usr, "link/x", 0, rights::kFdRead, fd);
+    int abs = h.open(usr, "/etc/x", 0, rights::kFdRead, fd);
+    int far = h.open(usr, "../../../etc/passwd", 0, rights::kFdRead, fd);
+    if (mode == ResolveMode::kBeneath) {
+      EXPECT_EQ(up, kNotcap);
+      EXPECT_EQ(link, kNotcap);
+      EXPECT_EQ(abs, kNotcap);
+      EXPECT_EQ(far, kNotcap);
+    } else {
+      EXPECT_EQ(up, kOk);
+      EXPECT_EQ(link, kOk);
+      EXPECT_EQ(abs, kOk);
+      EXPECT_EQ(far, kErr(Errno::kNoent));  // <top>/etc/passwd does not exist
+    }
+  }
+}
+
 TEST(WasiHost, RightsOnlyNarrow) {
   TempDir dir;
   testing::write_file(dir / "f", "abc");
