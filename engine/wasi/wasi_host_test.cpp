@@ -142,7 +142,14 @@ TEST_F(ReadOnly, EveryWriteIsNotCapable) {
   EXPECT_TRUE(exists(ro_ / "dir") && exists(rw_ / "mine"));
 }
 
-TEST(WasiHost, RenameLinkAndSymlinkCannotReachOutside) {
+// Runs the rest of a test body once per resolver backend.
+class WasiHostBackends : public ::testing::TestWithParam<ResolveBackend> {
+ protected:
+  void SetUp() override { set_resolve_backend(GetParam()); }
+  void TearDown() override { set_resolve_backend(ResolveBackend::kAuto); }
+};
+
+TEST_P(WasiHostBackends, RenameLinkAndSymlinkCannotReachOutside) {
   TempDir top;
   mkdir((top / "in").c_str(), 0755);
   mkdir((top / "out").c_str(), 0755);
@@ -177,7 +184,7 @@ TEST(WasiHost, RenameLinkAndSymlinkCannotReachOutside) {
 
 // A directory fd opened under a preopen: kBeneath makes it its own boundary; kInRoot keeps
 // the guest's `/` (its `..` and absolute symlinks reach the rest of the root, no further).
-TEST(WasiHost, DirectoryDescriptorsKeepTheirPreopensRules) {
+TEST_P(WasiHostBackends, DirectoryDescriptorsKeepTheirPreopensRules) {
   TempDir top;
   mkdir((top / "usr").c_str(), 0755);
   mkdir((top / "etc").c_str(), 0755);
@@ -226,6 +233,12 @@ TEST(WasiHost, RightsOnlyNarrow) {
   EXPECT_EQ(h.call("fd_fdstat_set_rights", {3, 0, 0}), kOk);
   EXPECT_EQ(h.open(3, "f", 0, rights::kFdRead, fd), kNotcap);  // no PATH_OPEN any more
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, WasiHostBackends,
+                         ::testing::Values(ResolveBackend::kOpenat2, ResolveBackend::kWalk),
+                         [](const auto& info) {
+                           return info.param == ResolveBackend::kWalk ? "walk" : "openat2";
+                         });
 
 }  // namespace
 }  // namespace ws::engine::wasi

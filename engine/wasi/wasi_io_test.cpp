@@ -288,6 +288,24 @@ TEST(WasiIo, WriteToAClosedPipeIsEpipeNotSigpipe) {
   EXPECT_EQ(h.call("fd_write", {1, 0, 1, 200}), kErr(Errno::kPipe));
 }
 
+TEST(WasiIo, StdioKindsAndRights) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  Harness h(config({}, p[0]));  // stdin a pipe, stdout and stderr /dev/null
+  close(p[0]);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h.call("fd_seek", {0, 0, whence::kCur, 100}), kErr(Errno::kSpipe));
+  ASSERT_EQ(h.call("fd_fdstat_get", {1, 100}), kOk);
+  Fdstat st = h.load<Fdstat>(100);
+  EXPECT_EQ(st.fs_filetype, static_cast<uint8_t>(Filetype::kCharacterDevice));
+  EXPECT_EQ(st.fs_rights_base & (rights::kFdSeek | rights::kFdTell), 0u);  // isatty() shape
+  EXPECT_NE(st.fs_rights_base & rights::kFdWrite, 0u);
+  h.store(0, Iovec{16, 4});
+  ASSERT_EQ(h.call("fd_write", {1, 0, 1, 100}), kOk);
+  EXPECT_EQ(h.load<uint32_t>(100), 4u);
+  close(p[1]);
+}
+
 TEST(WasiIo, ProcRaiseClocksAndRandom) {
   Harness h(config());
   ASSERT_TRUE(h.ok());
