@@ -10,9 +10,12 @@
 #include "proto/cgroups/v1/metrics.pb.h"
 #include "proto/cgroups/v2/metrics.pb.h"
 #include "proto/containerd/events/task.pb.h"
+#include "proto/containerd/runtime/bootstrap/v1/bootstrap.pb.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
 #include "proto/containerd/runtime/task/v3/shim.pb.h"
 #include "proto/containerd/services/ttrpc/events/v1/events.pb.h"
+#include "proto/containerd/types/introspection.pb.h"
+#include "proto/containerd/types/runtimeoptions/v1/api.pb.h"
 #include "proto/ttrpc/request.pb.h"
 
 namespace {
@@ -219,6 +222,34 @@ TEST(ProtoWire, CgroupMetrics) {
   v1.mutable_memory_oom_control()->set_oom_kill(1);
   EXPECT_WIRE(v1,
               Wire({0x1a, 4, 0x0a, 2, 0x08, 4, 0x22, 5, 0x8a, 0x02, 2, 0x10, 6, 0x4a, 2, 0x18, 1}));
+}
+
+TEST(ProtoWire, ShimStartupMessages) {
+  containerd::types::RuntimeInfo info;
+  info.set_name("io.containerd.wasm.v1");
+  info.mutable_version()->set_revision("r");
+  (*info.mutable_annotations())["a"] = "b";
+  EXPECT_WIRE(info, Wire({0x0a, 21, "io.containerd.wasm.v1", 0x12, 3, 0x12, 1, "r", 0x2a, 6, 0x0a,
+                          1, "a", 0x12, 1, "b"}));
+
+  runtimeoptions::v1::Options opts;
+  opts.set_type_url("t");
+  opts.set_config_body("SystemdCgroup = true");
+  EXPECT_WIRE(opts, Wire({0x0a, 1, "t", 0x1a, 20, "SystemdCgroup = true"}));
+
+  containerd::runtime::bootstrap::v1::BootstrapParams params;
+  params.set_instance_id("c");
+  params.set_log_level(containerd::runtime::bootstrap::v1::LOG_LEVEL_DEBUG);  // -4: 10 bytes
+  params.set_containerd_ttrpc_address("/t");
+  params.set_socket_dir("/s");
+  EXPECT_WIRE(params, Wire({0x0a, 1,    "c",  0x18, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff,
+                            0xff, 0xff, 0xff, 0x01, 0x2a, 2,    "/t", 0x4a, 2,    "/s"}));
+
+  containerd::runtime::bootstrap::v1::BootstrapResult result;
+  result.set_version(2);
+  result.set_address("unix:///x");
+  result.set_protocol("ttrpc");
+  EXPECT_WIRE(result, Wire({0x08, 2, 0x12, 9, "unix:///x", 0x1a, 5, "ttrpc"}));
 }
 
 }  // namespace

@@ -446,6 +446,26 @@ TEST(TtrpcClient, OddIdsAndOutOfOrderReplies) {
   std::filesystem::remove_all(tmpl);
 }
 
+TEST(TtrpcClient, TimeoutAlsoBoundsWritesToAPeerThatDoesNotRead) {
+  char tmpl[] = "/tmp/ws_ttrpc_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/deaf.sock";
+  auto listener = listen_unix(path);  // never accepts, never reads
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  auto c = Client::connect(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  CallOptions opts;
+  opts.timeout = absl::Milliseconds(200);
+  absl::Time start = absl::Now();
+  auto r = (*c)->call("s", "m", std::string(kMaxMessageSize - 1024, 'q'), opts);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_TRUE((*c)->closed());  // half a frame went out: the connection is given up
+  EXPECT_EQ((*c)->call("s", "m", "", opts).status().code(), absl::StatusCode::kUnavailable);
+  c->reset();
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(TtrpcClient, ConnectFailsCleanly) {
   auto c = Client::connect("/tmp/ws_ttrpc_no_such_dir/none.sock", absl::Seconds(1));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
