@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/any.h"
 #include "proto/cgroups/v1/metrics.pb.h"
@@ -12,6 +13,7 @@
 #include "proto/containerd/events/task.pb.h"
 #include "proto/containerd/runtime/bootstrap/v1/bootstrap.pb.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
+#include "proto/containerd/runtime/task/v3/shim.grpc.pb.h"
 #include "proto/containerd/runtime/task/v3/shim.pb.h"
 #include "proto/containerd/services/ttrpc/events/v1/events.pb.h"
 #include "proto/containerd/types/introspection.pb.h"
@@ -250,6 +252,57 @@ TEST(ProtoWire, ShimStartupMessages) {
   result.set_address("unix:///x");
   result.set_protocol("ttrpc");
   EXPECT_WIRE(result, Wire({0x08, 2, 0x12, 9, "unix:///x", 0x1a, 5, "ttrpc"}));
+}
+
+// Every task RPC with the request and reply types containerd names, in both packages.
+TEST(ProtoWire, TaskServiceShape) {
+  const std::vector<std::vector<std::string>> rpcs = {
+      {"State", "StateRequest", "StateResponse"},
+      {"Create", "CreateTaskRequest", "CreateTaskResponse"},
+      {"Start", "StartRequest", "StartResponse"},
+      {"Delete", "DeleteRequest", "DeleteResponse"},
+      {"Pids", "PidsRequest", "PidsResponse"},
+      {"Pause", "PauseRequest", "google.protobuf.Empty"},
+      {"Resume", "ResumeRequest", "google.protobuf.Empty"},
+      {"Checkpoint", "CheckpointTaskRequest", "google.protobuf.Empty"},
+      {"Kill", "KillRequest", "google.protobuf.Empty"},
+      {"Exec", "ExecProcessRequest", "google.protobuf.Empty"},
+      {"ResizePty", "ResizePtyRequest", "google.protobuf.Empty"},
+      {"CloseIO", "CloseIORequest", "google.protobuf.Empty"},
+      {"Update", "UpdateTaskRequest", "google.protobuf.Empty"},
+      {"Wait", "WaitRequest", "WaitResponse"},
+      {"Stats", "StatsRequest", "StatsResponse"},
+      {"Connect", "ConnectRequest", "ConnectResponse"},
+      {"Shutdown", "ShutdownRequest", "google.protobuf.Empty"},
+  };
+  for (const char* pkg : {"containerd.task.v2", "containerd.task.v3"}) {
+    const auto* file = std::string(pkg).ends_with("v2")
+                           ? containerd::task::v2::StateRequest::descriptor()->file()
+                           : containerd::task::v3::StateRequest::descriptor()->file();
+    const auto* svc = file->FindServiceByName("Task");
+    ASSERT_NE(svc, nullptr);
+    EXPECT_EQ(svc->full_name(), std::string(pkg) + ".Task");
+    for (const auto& rpc : rpcs) {
+      const auto* m = svc->FindMethodByName(rpc[0]);
+      ASSERT_NE(m, nullptr) << pkg << " " << rpc[0];
+      auto qualify = [&](const std::string& t) {
+        return t.starts_with("google.") ? t : std::string(pkg) + "." + t;
+      };
+      EXPECT_EQ(m->input_type()->full_name(), qualify(rpc[1])) << rpc[0];
+      EXPECT_EQ(m->output_type()->full_name(), qualify(rpc[2])) << rpc[0];
+    }
+  }
+  EXPECT_EQ(containerd::task::v2::StateRequest::descriptor()->file()->service(0)->method_count(),
+            17);
+  // v3 adds only the optional server-streamed Events.
+  const auto* v3 = containerd::task::v3::StateRequest::descriptor()->file()->service(0);
+  EXPECT_EQ(v3->method_count(), 18);
+  EXPECT_TRUE(v3->FindMethodByName("Events")->server_streaming());
+  EXPECT_STREQ(containerd::task::v3::Task::service_full_name(), "containerd.task.v3.Task");
+  EXPECT_EQ(containerd::v1::types::Status_descriptor()->full_name(), "containerd.v1.types.Status");
+  EXPECT_EQ(containerd::types::Mount::descriptor()->full_name(), "containerd.types.Mount");
+  EXPECT_EQ(io::containerd::cgroups::v2::Metrics::descriptor()->full_name(),
+            "io.containerd.cgroups.v2.Metrics");
 }
 
 }  // namespace
