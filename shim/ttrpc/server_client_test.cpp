@@ -344,9 +344,9 @@ TEST_F(TtrpcTest, ShutdownCancelsCallsFailsClientsAndRemovesTheSocket) {
   server_->shutdown();
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_EQ(cancelled_.load(), 1);
-  auto r = waiting.get();
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
-  EXPECT_TRUE(c->closed());
+  auto r = waiting.get();  // the cancelled handler's reply still went out before the close
+  EXPECT_EQ(r.status(), absl::CancelledError("cancelled"));
+  EXPECT_TRUE(wait_for([&] { return c->closed(); }));
   EXPECT_EQ(c->call(kSvc, "Echo", "x").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/s.sock"));
   EXPECT_FALSE(Client::connect(address_, absl::Seconds(1)).ok());
