@@ -73,13 +73,17 @@ class TtrpcTest : public ::testing::Test {
                                absl::NotFoundError("task abc not found"));
                          })
                     .ok());
-    // Blocks until released or until its call is cancelled (peer gone, deadline, shutdown).
+    // Blocks until released or until its call is cancelled (peer gone, deadline, shutdown);
+    // a cancelled call answers CANCELLED 300 ms later.
     ASSERT_TRUE(reg->add(kSvc, "Block",
                          [this](const CallContext& ctx, std::string_view) {
                            blocked_.fetch_add(1);
                            while (!release_.cancelled()) {
                              if (ctx.wait_cancelled(absl::Milliseconds(5))) {
                                cancelled_.fetch_add(1);
+                               // Reply well after a caller's own timeout has fired, so
+                               // the caller deterministically sees DEADLINE_EXCEEDED.
+                               absl::SleepFor(absl::Milliseconds(300));
                                return absl::StatusOr<std::string>(
                                    absl::CancelledError("cancelled"));
                              }
