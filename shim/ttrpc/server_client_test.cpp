@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -328,6 +329,23 @@ TEST_F(TtrpcTest, PeerDisconnectingMidFrameIsReportedAndHarmless) {
   auto c = dial();
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->call(kSvc, "Echo", "x").ok());
+}
+
+TEST_F(TtrpcTest, GarbageDoesNotHurtTheServer) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    UniqueFd fd = raw();
+    std::string junk(1 + rng() % 20000, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    if (round % 2 == 0) junk[0] = junk[1] = 0;  // plausible lengths, garbage ids and types
+    (void)write_all(fd.get(), junk);
+  }
+  EXPECT_TRUE(wait_for([&] { return server_->connection_count() == 0; }));
+  auto c = dial();
+  ASSERT_TRUE(c);
+  auto r = c->call(kSvc, "Echo", "survived");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "survived");
 }
 
 TEST_F(TtrpcTest, PeerLeavingCancelsItsRunningCalls) {
