@@ -5,14 +5,19 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/any.h"
 #include "proto/cgroups/v1/metrics.pb.h"
 #include "proto/cgroups/v2/metrics.pb.h"
 #include "proto/containerd/events/task.pb.h"
+#include "proto/containerd/runtime/bootstrap/v1/bootstrap.pb.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
+#include "proto/containerd/runtime/task/v3/shim.grpc.pb.h"
 #include "proto/containerd/runtime/task/v3/shim.pb.h"
 #include "proto/containerd/services/ttrpc/events/v1/events.pb.h"
+#include "proto/containerd/types/introspection.pb.h"
+#include "proto/containerd/types/runtimeoptions/v1/api.pb.h"
 #include "proto/ttrpc/request.pb.h"
 
 namespace {
@@ -219,6 +224,85 @@ TEST(ProtoWire, CgroupMetrics) {
   v1.mutable_memory_oom_control()->set_oom_kill(1);
   EXPECT_WIRE(v1,
               Wire({0x1a, 4, 0x0a, 2, 0x08, 4, 0x22, 5, 0x8a, 0x02, 2, 0x10, 6, 0x4a, 2, 0x18, 1}));
+}
+
+TEST(ProtoWire, ShimStartupMessages) {
+  containerd::types::RuntimeInfo info;
+  info.set_name("io.containerd.wasm.v1");
+  info.mutable_version()->set_revision("r");
+  (*info.mutable_annotations())["a"] = "b";
+  EXPECT_WIRE(info, Wire({0x0a, 21, "io.containerd.wasm.v1", 0x12, 3, 0x12, 1, "r", 0x2a, 6, 0x0a,
+                          1, "a", 0x12, 1, "b"}));
+
+  runtimeoptions::v1::Options opts;
+  opts.set_type_url("t");
+  opts.set_config_body("SystemdCgroup = true");
+  EXPECT_WIRE(opts, Wire({0x0a, 1, "t", 0x1a, 20, "SystemdCgroup = true"}));
+
+  containerd::runtime::bootstrap::v1::BootstrapParams params;
+  params.set_instance_id("c");
+  params.set_log_level(containerd::runtime::bootstrap::v1::LOG_LEVEL_DEBUG);  // -4: 10 bytes
+  params.set_containerd_ttrpc_address("/t");
+  params.set_socket_dir("/s");
+  EXPECT_WIRE(params, Wire({0x0a, 1,    "c",  0x18, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff,
+                            0xff, 0xff, 0xff, 0x01, 0x2a, 2,    "/t", 0x4a, 2,    "/s"}));
+
+  containerd::runtime::bootstrap::v1::BootstrapResult result;
+  result.set_version(2);
+  result.set_address("unix:///x");
+  result.set_protocol("ttrpc");
+  EXPECT_WIRE(result, Wire({0x08, 2, 0x12, 9, "unix:///x", 0x1a, 5, "ttrpc"}));
+}
+
+// Every task RPC with the request and reply types containerd names, in both packages.
+TEST(ProtoWire, TaskServiceShape) {
+  const std::vector<std::vector<std::string>> rpcs = {
+      {"State", "StateRequest", "StateResponse"},
+      {"Create", "CreateTaskRequest", "CreateTaskResponse"},
+      {"Start", "StartRequest", "StartResponse"},
+      {"Delete", "DeleteRequest", "DeleteResponse"},
+      {"Pids", "PidsRequest", "PidsResponse"},
+      {"Pause", "PauseRequest", "google.protobuf.Empty"},
+      {"Resume", "ResumeRequest", "google.protobuf.Empty"},
+      {"Checkpoint", "CheckpointTaskRequest", "google.protobuf.Empty"},
+      {"Kill", "KillRequest", "google.protobuf.Empty"},
+      {"Exec", "ExecProcessRequest", "google.protobuf.Empty"},
+      {"ResizePty", "ResizePtyRequest", "google.protobuf.Empty"},
+      {"CloseIO", "CloseIORequest", "google.protobuf.Empty"},
+      {"Update", "UpdateTaskRequest", "google.protobuf.Empty"},
+      {"Wait", "WaitRequest", "WaitResponse"},
+      {"Stats", "StatsRequest", "StatsResponse"},
+      {"Connect", "ConnectRequest", "ConnectResponse"},
+      {"Shutdown", "ShutdownRequest", "google.protobuf.Empty"},
+  };
+  for (const char* pkg : {"containerd.task.v2", "containerd.task.v3"}) {
+    const auto* file = std::string(pkg).ends_with("v2")
+                           ? containerd::task::v2::StateRequest::descriptor()->file()
+                           : containerd::task::v3::StateRequest::descriptor()->file();
+    const auto* svc = file->FindServiceByName("Task");
+    ASSERT_NE(svc, nullptr);
+    EXPECT_EQ(svc->full_name(), std::string(pkg) + ".Task");
+    for (const auto& rpc : rpcs) {
+      const auto* m = svc->FindMethodByName(rpc[0]);
+      ASSERT_NE(m, nullptr) << pkg << " " << rpc[0];
+      auto qualify = [&](const std::string& t) {
+        return t.starts_with("google.") ? t : std::string(pkg) + "." + t;
+      };
+      EXPECT_EQ(m->input_type()->full_name(), qualify(rpc[1])) << rpc[0];
+      EXPECT_EQ(m->output_type()->full_name(), qualify(rpc[2])) << rpc[0];
+    }
+  }
+  EXPECT_EQ(containerd::task::v2::StateRequest::descriptor()->file()->service(0)->method_count(),
+            17);
+  // v3 adds only the optional server-streamed Events.
+  const auto* v3 = containerd::task::v3::StateRequest::descriptor()->file()->service(0);
+  EXPECT_EQ(v3->method_count(), 18);
+  EXPECT_TRUE(v3->FindMethodByName("Events")->server_streaming());
+  EXPECT_STREQ(containerd::task::v3::Task::service_full_name(), "containerd.task.v3.Task");
+  EXPECT_EQ(containerd::v1::types::Status_descriptor()->full_name(), "containerd.v1.types.Status");
+  EXPECT_EQ(containerd::types::Mount::descriptor()->full_name(), "containerd.types.Mount");
+  EXPECT_EQ(io::containerd::cgroups::v2::Metrics::descriptor()->full_name(),
+            "io.containerd.cgroups.v2.Metrics");
 }
 
 }  // namespace

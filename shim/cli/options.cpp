@@ -8,7 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "proto/any.h"
-#include "proto/containerd/runtimeoptions/options.pb.h"
+#include "proto/containerd/types/runtimeoptions/v1/api.pb.h"
 #include "support/file.h"
 
 namespace ws::shim {

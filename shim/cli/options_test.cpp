@@ -8,7 +8,7 @@
 #include <google/protobuf/any.pb.h>
 
 #include "gtest/gtest.h"
-#include "proto/containerd/runtimeoptions/options.pb.h"
+#include "proto/containerd/types/runtimeoptions/v1/api.pb.h"
 
 namespace ws::shim {
 namespace {

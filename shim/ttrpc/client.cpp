@@ -153,12 +153,20 @@ absl::StatusOr<std::string> Client::call(std::string_view service, std::string_v
       next_stream_id_ += 2;
       pending_[id] = pending;
     }
-    absl::Status sent = write_all(fd_.get(), *encode_frame(id, MessageType::kRequest, 0, body));
+    size_t written = 0;
+    absl::Status sent =
+        write_all(fd_.get(), *encode_frame(id, MessageType::kRequest, 0, body), deadline, &written);
     if (!sent.ok()) {
       std::lock_guard lock(mu_);
       pending_.erase(id);
-      return absl::UnavailableError(
-          absl::StrCat("/", av(service), "/", av(method), ": ", sent.message()));
+      if (written > 0 && !closed_) {
+        // Half a frame on the wire leaves the stream unusable: close it so later calls fail fast.
+        fail_all_locked(absl::UnavailableError(
+            "ttrpc connection abandoned: a request was cut off mid-frame by its deadline"));
+        ::shutdown(fd_.get(), SHUT_RDWR);
+      }
+      return absl::Status(sent.code(),
+                          absl::StrCat("/", av(service), "/", av(method), ": ", sent.message()));
     }
   }
 

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 namespace ws::shim::ttrpc {
 namespace {
@@ -122,6 +124,32 @@ TEST(FrameDecoder, TruncatedHeaderAndPayloadAreDataLoss) {
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("stream 3"), std::string_view::npos) << s;
   EXPECT_NE(s.message().find("5 of 20"), std::string_view::npos) << s;
+}
+
+TEST(FrameDecoder, RandomFramesInRandomPieces) {
+  std::mt19937 rng(7);
+  std::vector<std::string> payloads;
+  std::string stream;
+  for (uint32_t i = 0; i < 200; ++i) {
+    std::string p(rng() % 3000, '\0');
+    for (char& c : p) c = static_cast<char>(rng());
+    stream += frame(2 * i + 1, MessageType::kRequest, p);
+    payloads.push_back(std::move(p));
+  }
+  FrameDecoder d;
+  std::vector<Frame> got;
+  for (size_t at = 0; at < stream.size();) {
+    size_t n = std::min<size_t>(stream.size() - at, 1 + rng() % 5000);
+    d.feed(std::string_view(stream).substr(at, n));
+    at += n;
+    while (auto f = d.next()) got.push_back(*std::move(f));
+  }
+  ASSERT_EQ(got.size(), payloads.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].header.stream_id, 2 * i + 1);
+    EXPECT_EQ(got[i].payload, payloads[i]) << i;
+  }
+  EXPECT_TRUE(d.finish().ok());
 }
 
 }  // namespace

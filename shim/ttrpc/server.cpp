@@ -28,6 +28,7 @@ struct Server::Shared {
   std::mutex mu;
   std::condition_variable idle;
   size_t in_flight = 0;
+  std::atomic<bool> stopping{false};  // shutdown began: new requests are refused
 
   void report(const absl::Status& status) const {
     if (options.on_error) options.on_error(status);
@@ -139,6 +140,10 @@ void on_frame(const std::shared_ptr<Server::Shared>& shared,
     return;
   }
   last_stream_id = id;
+  if (shared->stopping.load()) {
+    conn->send_status(id, absl::UnavailableError("ttrpc server is shutting down"));
+    return;
+  }
   ::ttrpc::Request req;
   if (!req.ParseFromString(frame.payload)) {
     conn->send_status(
@@ -290,21 +295,26 @@ void Server::shutdown(absl::Duration grace) {
     }
     listener_.reset();
     if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
+    // Cancel running calls first and give them `grace` to reply, then close the connections.
+    shared_->stopping.store(true);
     std::list<Entry> conns;
     {
       std::lock_guard lock(conns_mu_);
       conns.swap(conns_);
     }
+    for (Entry& e : conns) e.conn->cancel->cancel();
+    const size_t self = tl_handler_of == shared_.get() ? 1 : 0;
+    {
+      auto drained = [&] { return shared_->in_flight <= self; };
+      std::unique_lock lock(shared_->mu);
+      if (grace == absl::InfiniteDuration()) {
+        shared_->idle.wait(lock, drained);
+      } else {
+        shared_->idle.wait_for(lock, absl::ToChronoNanoseconds(grace), drained);
+      }
+    }
     for (Entry& e : conns) e.conn->close();
     for (Entry& e : conns) e.reader.join();
-    const size_t self = tl_handler_of == shared_.get() ? 1 : 0;
-    auto drained = [&] { return shared_->in_flight <= self; };
-    std::unique_lock lock(shared_->mu);
-    if (grace == absl::InfiniteDuration()) {
-      shared_->idle.wait(lock, drained);
-    } else {
-      shared_->idle.wait_for(lock, absl::ToChronoNanoseconds(grace), drained);
-    }
   });
 }
 

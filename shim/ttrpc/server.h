@@ -47,9 +47,10 @@ class Server {
   void request_stop();
   // Blocks until request_stop() or shutdown() was called (or the listener failed).
   void wait();
-  // Stops accepting, closes every connection (cancelling their calls' contexts) and waits up
-  // to `grace` for running handlers; handlers still running afterwards finish on their own and
-  // their replies are dropped. Idempotent; may be called from a handler.
+  // Stops accepting, cancels every running call's context, waits up to `grace` for those
+  // handlers to reply, then closes every connection. Requests arriving meanwhile are answered
+  // UNAVAILABLE; handlers still running after `grace` finish on their own and their replies
+  // are dropped. Idempotent; may be called from a handler (it does not wait for itself).
   void shutdown(absl::Duration grace = absl::Seconds(5));
 
   // Connections currently open (for tests and diagnostics).

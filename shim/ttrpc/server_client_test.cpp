@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,13 +74,17 @@ class TtrpcTest : public ::testing::Test {
                                absl::NotFoundError("task abc not found"));
                          })
                     .ok());
-    // Blocks until released or until its call is cancelled (peer gone, deadline, shutdown).
+    // Blocks until released or until its call is cancelled (peer gone, deadline, shutdown);
+    // a cancelled call answers CANCELLED 300 ms later.
     ASSERT_TRUE(reg->add(kSvc, "Block",
                          [this](const CallContext& ctx, std::string_view) {
                            blocked_.fetch_add(1);
                            while (!release_.cancelled()) {
                              if (ctx.wait_cancelled(absl::Milliseconds(5))) {
                                cancelled_.fetch_add(1);
+                               // Reply well after a caller's own timeout has fired, so
+                               // the caller deterministically sees DEADLINE_EXCEEDED.
+                               absl::SleepFor(absl::Milliseconds(300));
                                return absl::StatusOr<std::string>(
                                    absl::CancelledError("cancelled"));
                              }
@@ -326,6 +331,23 @@ TEST_F(TtrpcTest, PeerDisconnectingMidFrameIsReportedAndHarmless) {
   EXPECT_TRUE(c->call(kSvc, "Echo", "x").ok());
 }
 
+TEST_F(TtrpcTest, GarbageDoesNotHurtTheServer) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20; ++round) {
+    UniqueFd fd = raw();
+    std::string junk(1 + rng() % 20000, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    if (round % 2 == 0) junk[0] = junk[1] = 0;  // plausible lengths, garbage ids and types
+    (void)write_all(fd.get(), junk);
+  }
+  EXPECT_TRUE(wait_for([&] { return server_->connection_count() == 0; }));
+  auto c = dial();
+  ASSERT_TRUE(c);
+  auto r = c->call(kSvc, "Echo", "survived");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "survived");
+}
+
 TEST_F(TtrpcTest, PeerLeavingCancelsItsRunningCalls) {
   {
     UniqueFd fd = raw();
@@ -344,9 +366,9 @@ TEST_F(TtrpcTest, ShutdownCancelsCallsFailsClientsAndRemovesTheSocket) {
   server_->shutdown();
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_EQ(cancelled_.load(), 1);
-  auto r = waiting.get();
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
-  EXPECT_TRUE(c->closed());
+  auto r = waiting.get();  // the cancelled handler's reply still went out before the close
+  EXPECT_EQ(r.status(), absl::CancelledError("cancelled"));
+  EXPECT_TRUE(wait_for([&] { return c->closed(); }));
   EXPECT_EQ(c->call(kSvc, "Echo", "x").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/s.sock"));
   EXPECT_FALSE(Client::connect(address_, absl::Seconds(1)).ok());
@@ -443,6 +465,26 @@ TEST(TtrpcClient, OddIdsAndOutOfOrderReplies) {
     EXPECT_LE(t, 2'000'000'000);
   }
   (*c)->close();
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(TtrpcClient, TimeoutAlsoBoundsWritesToAPeerThatDoesNotRead) {
+  char tmpl[] = "/tmp/ws_ttrpc_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/deaf.sock";
+  auto listener = listen_unix(path);  // never accepts, never reads
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  auto c = Client::connect(path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  CallOptions opts;
+  opts.timeout = absl::Milliseconds(200);
+  absl::Time start = absl::Now();
+  auto r = (*c)->call("s", "m", std::string(kMaxMessageSize - 1024, 'q'), opts);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_TRUE((*c)->closed());  // half a frame went out: the connection is given up
+  EXPECT_EQ((*c)->call("s", "m", "", opts).status().code(), absl::StatusCode::kUnavailable);
+  c->reset();
   std::filesystem::remove_all(tmpl);
 }
 

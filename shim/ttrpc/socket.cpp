@@ -148,14 +148,30 @@ absl::StatusOr<UniqueFd> connect_unix(std::string_view address, absl::Duration t
   return fd;
 }
 
-absl::Status write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::UnavailableError(absl::StrCat("write: ", errno_text(errno)));
+absl::Status write_all(int fd, std::string_view data, absl::Time deadline, size_t* written) {
+  size_t done = 0;
+  if (written != nullptr) *written = 0;
+  const bool bounded = deadline != absl::InfiniteFuture();
+  while (done < data.size()) {
+    ssize_t n = ::send(fd, data.data() + done, data.size() - done,
+                       MSG_NOSIGNAL | (bounded ? MSG_DONTWAIT : 0));
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+      if (written != nullptr) *written = done;
+      continue;
     }
-    data.remove_prefix(static_cast<size_t>(n));
+    if (errno == EINTR) continue;
+    if (bounded && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int64_t wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+      if (wait_ms <= 0) {
+        return absl::DeadlineExceededError(absl::StrCat("write: the peer did not read ",
+                                                        data.size() - done, " more bytes in time"));
+      }
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(wait_ms, 1000)));
+      continue;
+    }
+    return absl::UnavailableError(absl::StrCat("write: ", errno_text(errno)));
   }
   return absl::OkStatus();
 }

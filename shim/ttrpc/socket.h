@@ -1,6 +1,7 @@
 // Unix-domain socket plumbing for ttrpc: addresses, listen, connect with timeout, full writes.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -41,7 +42,9 @@ absl::StatusOr<UniqueFd> listen_unix(std::string_view address, int backlog = 128
 // Connects within `timeout`; UNAVAILABLE when nobody listens, DEADLINE_EXCEEDED on timeout.
 absl::StatusOr<UniqueFd> connect_unix(std::string_view address, absl::Duration timeout);
 
-// Writes all of `data` (no SIGPIPE); UNAVAILABLE when the peer is gone.
-absl::Status write_all(int fd, std::string_view data);
+// Writes all of `data` (no SIGPIPE); UNAVAILABLE when the peer is gone, DEADLINE_EXCEEDED when
+// the peer stops reading until `deadline` (`*written` then tells how much went out).
+absl::Status write_all(int fd, std::string_view data, absl::Time deadline = absl::InfiniteFuture(),
+                       size_t* written = nullptr);
 
 }  // namespace ws::shim::ttrpc
