@@ -36,7 +36,6 @@ sigset_t shim_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGCHLD);
   return set;
 }
 

@@ -11,9 +11,9 @@ namespace ws::shim {
 inline constexpr const char* kShimVersion = "0.1.0";
 inline constexpr const char* kShimRevision = "wasmshim";
 
-// Blocks SIGTERM, SIGINT and SIGCHLD in the calling thread, so that every thread created
-// afterwards inherits the mask (a signal thread and the runtime's reaper take them). Call first
-// thing in main, before any thread exists.
+// Blocks SIGTERM and SIGINT in the calling thread, so that every thread created afterwards
+// inherits the mask and the signal thread of serve() takes them; ignores SIGPIPE. Call first
+// thing in main, before any thread exists. (Children are spawned with an empty mask.)
 void block_shim_signals();
 
 // The long-running server: logs to the bundle's `log` FIFO, serves the task API on the
