@@ -83,12 +83,13 @@ int instance_main(int, char**) {
   ::signal(SIGPIPE, SIG_IGN);  // a vanished reader is EPIPE for the guest, not death
   sigset_t stop = stop_signals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread: all inherit it
-  std::thread(signal_thread).detach();
 
   absl::StatusOr<InstanceSetup> setup = recv_setup(kSyncFd);
   if (!setup.ok()) _exit(1);
   if (setup->terminal) ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+  // Single-threaded until here: setns() into a mount namespace refuses threaded callers.
   absl::StatusOr<std::unique_ptr<Guest>> guest = prepare(*setup);
+  std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
   if (!send_ready(kSyncFd, guest.status()).ok() || !guest.ok()) _exit(1);
   if (!recv_start(kSyncFd)) _exit(1);  // the shim hung up instead: never started
   g_store.store(&(*guest)->store());

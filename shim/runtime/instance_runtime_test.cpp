@@ -84,7 +84,8 @@ TEST_F(InstanceRuntimeTest, ATrapIs134WithTheTrapAndBacktraceOnStderr) {
   EXPECT_EQ(run(*p), 134);
   std::string text = testing::read_until_eof(err.get());
   EXPECT_NE(text.find("/app.wasm: wasm trap: unreachable"), std::string::npos) << text;
-  EXPECT_NE(text.find("boom"), std::string::npos) << text;
+  EXPECT_NE(text.find("#0 boom (func 0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("main (func 1)"), std::string::npos) << text;
   EXPECT_TRUE(p->destroy().ok());
 }
 
