@@ -1,0 +1,85 @@
+// containerd-shim-wasm-v1: the binary containerd runs for runtime io.containerd.wasm.v1.
+//   ... start            spawn (or find) the shim server and print its address
+//   ... delete           clean up one container without the server
+//   ... (no action)      the server itself (spawned by start)
+//   -v / -info           version text / RuntimeInfo
+//   instance ...         hidden: one guest's instance process (spawned by the server)
+#include <unistd.h>
+
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "shim/cli/actions.h"
+#include "shim/cli/bootstrap.h"
+#include "shim/cli/flags.h"
+#include "shim/cli/options.h"
+#include "shim/runtime/instance_main.h"
+#include "shim/runtime/instance_runtime.h"
+#include "shim/runtime/reaper.h"
+#include "support/log.h"
+
+namespace {
+
+std::string self_path() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+std::string working_dir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+int start(const ws::shim::Flags& flags) {
+  // containerd writes runtime options (or nothing) on stdin and closes it.
+  std::string in((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  absl::StatusOr<ws::shim::ShimOptions> options =
+      ws::shim::load_shim_options(in, getenv("WASMSHIM_PROTOCOL"));
+  if (!options.ok()) {
+    std::cerr << options.status().message() << "\n";
+    return 1;
+  }
+  // containerd 1.6 only understands a plain address, i.e. ttrpc; 1.7+ set MAX_SHIM_VERSION.
+  std::string protocol = options->protocol;
+  if (protocol == "grpc" && getenv("MAX_SHIM_VERSION") == nullptr) protocol = "ttrpc";
+  absl::StatusOr<ws::shim::StartResult> r =
+      ws::shim::start_shim(flags, working_dir(), self_path(), protocol);
+  if (!r.ok()) {
+    std::cerr << r.status().message() << "\n";
+    return 1;
+  }
+  std::cout << r->reply();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The instance process: no signal mask games, no threads; the runtime library owns it.
+  if (ws::shim::is_instance_invocation(argc, argv)) return ws::shim::instance_main(argc, argv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+
+  absl::StatusOr<ws::shim::Flags> flags = ws::shim::parse_flags(args);
+  if (!flags.ok()) {
+    std::cerr << "containerd-shim-wasm-v1: " << flags.status().message() << "\n";
+    return 2;
+  }
+  if (flags->version) return ws::shim::version_action();
+  if (flags->info) return ws::shim::info_action();
+  if (flags->action == "start") return start(*flags);
+  if (flags->action == "delete") {
+    return ws::shim::delete_action(*flags, flags->bundle.empty() ? working_dir() : flags->bundle);
+  }
+  // The server. Signals first, before any thread exists.
+  ws::shim::block_shim_signals();
+  if (absl::Status s = ws::shim::become_child_subreaper(); !s.ok()) {
+    ws::support::log_warning(std::string(s.message()));
+  }
+  ws::shim::InstanceRuntimeOptions options;
+  options.instance_binary = self_path();
+  ws::shim::InstanceRuntime runtime(options);
+  return ws::shim::serve(*flags, runtime);
+}

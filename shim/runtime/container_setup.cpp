@@ -1,0 +1,177 @@
+// Namespaces (setns/unshare) and the spec's mounts inside a container's root.
+#include "shim/runtime/container_setup.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+#include "absl/strings/string_view.h"
+
+#include "absl/strings/str_cat.h"
+#include "shim/runtime/in_root.h"
+#include "shim/runtime/mount_options.h"
+
+namespace ws::shim {
+namespace {
+
+struct NsKind {
+  absl::string_view oci;   // linux.namespaces[].type
+  absl::string_view proc;  // /proc/<pid>/ns/<proc>
+  int flag;
+};
+
+constexpr NsKind kJoinable[] = {
+    {"network", "net", CLONE_NEWNET},
+    {"ipc", "ipc", CLONE_NEWIPC},
+    {"uts", "uts", CLONE_NEWUTS},
+};
+
+absl::Status join_ns(const std::string& path, int flag, absl::string_view what) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno_status(errno, absl::StrCat("open the ", what, " namespace ", path));
+  if (::setns(fd.get(), flag) != 0) {
+    return errno_status(errno, absl::StrCat("join the ", what, " namespace ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status setup_namespaces(const oci::Spec& spec) {
+  for (const oci::Namespace& ns : spec.linux.namespaces) {
+    for (const NsKind& kind : kJoinable) {
+      if (ns.type != kind.oci) continue;
+      if (!ns.path.empty()) {
+        if (absl::Status s = join_ns(ns.path, kind.flag, kind.oci); !s.ok()) return s;
+        continue;
+      }
+      if (::unshare(kind.flag) != 0) {
+        return errno_status(errno, absl::StrCat("create a ", kind.oci, " namespace"));
+      }
+      if (kind.flag == CLONE_NEWUTS && !spec.hostname.empty() &&
+          ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
+        return errno_status(errno, absl::StrCat("set the hostname ", spec.hostname));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::Mount& m) {
+  if (m.destination.empty() || m.destination[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config.json: mount destination ", m.destination, " is not absolute"));
+  }
+  MountArgs args = parse_mount_options(m.type, m.options);
+  MountSpec spec{m.type, m.source, m.options};
+  bool file = false;
+  if (args.bind()) {
+    if (!spec.source.empty() && spec.source[0] != '/') spec.source = bundle + "/" + spec.source;
+    struct stat st;
+    if (::stat(spec.source.c_str(), &st) != 0) {
+      return errno_status(errno, absl::StrCat("mount source ", spec.source, " for ", m.destination));
+    }
+    file = !S_ISDIR(st.st_mode);
+  }
+  absl::StatusOr<UniqueFd> made = make_in_root(root_fd, m.destination, file);
+  if (!made.ok()) {
+    return absl::Status(made.status().code(), absl::StrCat("mount point ", m.destination,
+                                                           " in the rootfs: ",
+                                                           made.status().message()));
+  }
+  UniqueFd target;
+  TargetFn resolve = [&]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, m.destination, O_PATH);
+    if (!fd.ok()) return fd.status();
+    target = std::move(*fd);
+    return fd_path(target.get());
+  };
+  return mount_at(spec, resolve, m.destination);
+}
+
+absl::StatusOr<UniqueFd> open_root(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return errno_status(errno, absl::StrCat("open the rootfs ", path));
+  return fd;
+}
+
+bool same_ns(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_ino == sb.st_ino &&
+         sa.st_dev == sb.st_dev;
+}
+
+}  // namespace
+
+std::string rootfs_path(const std::string& bundle, const oci::Spec& spec) {
+  if (!spec.root.path.empty() && spec.root.path[0] == '/') return spec.root.path;
+  return bundle + "/" + spec.root.path;
+}
+
+bool skipped_mount_type(const std::string& type) {
+  static const std::set<std::string, std::less<>> kSkipped = {
+      "proc",     "sysfs",   "devpts",  "mqueue",      "cgroup",   "cgroup2",
+      "securityfs", "debugfs", "tracefs", "binfmt_misc", "configfs", "fusectl"};
+  return kSkipped.count(type) != 0;
+}
+
+absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
+                                                   const oci::Spec& spec) {
+  if (absl::Status s = setup_namespaces(spec); !s.ok()) return s;
+  if (::unshare(CLONE_NEWNS) != 0) return errno_status(errno, "create a mount namespace");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return errno_status(errno, "make / rslave in the container's mount namespace");
+  }
+  ContainerRoot root{rootfs_path(bundle, spec), {}};
+  // Its own mount: the read-only remount then touches the rootfs and nothing else.
+  if (::mount(root.path.c_str(), root.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    return errno_status(errno, absl::StrCat("bind the rootfs ", root.path, " onto itself"));
+  }
+  absl::StatusOr<UniqueFd> fd = open_root(root.path);
+  if (!fd.ok()) return fd.status();
+  root.fd = std::move(*fd);
+  for (const oci::Mount& m : spec.mounts) {
+    if (skipped_mount_type(m.type)) continue;
+    if (absl::Status s = apply_mount(root.fd.get(), bundle, m); !s.ok()) return s;
+  }
+  if (spec.root.readonly &&
+      ::mount(nullptr, root.path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    return errno_status(errno, absl::StrCat("make the rootfs ", root.path, " read-only"));
+  }
+  return root;
+}
+
+absl::StatusOr<ContainerRoot> join_container(const std::string& bundle, const oci::Spec& spec,
+                                             uint32_t init_pid) {
+  struct Join {
+    absl::string_view name;
+    int flag;
+    UniqueFd fd;
+  };
+  Join joins[] = {{"net", CLONE_NEWNET, {}},
+                  {"ipc", CLONE_NEWIPC, {}},
+                  {"uts", CLONE_NEWUTS, {}},
+                  {"mnt", CLONE_NEWNS, {}}};
+  // Every descriptor first: /proc of the current mount namespace names them all.
+  for (Join& j : joins) {
+    std::string theirs = absl::StrCat("/proc/", init_pid, "/ns/", j.name);
+    if (same_ns(theirs, absl::StrCat("/proc/self/ns/", j.name))) continue;
+    j.fd.reset(::open(theirs.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!j.fd.valid()) return errno_status(errno, absl::StrCat("open ", theirs));
+  }
+  for (Join& j : joins) {
+    if (j.fd.valid() && ::setns(j.fd.get(), j.flag) != 0) {
+      return errno_status(errno, absl::StrCat("join the ", j.name, " namespace of process ",
+                                              init_pid));
+    }
+  }
+  ContainerRoot root{rootfs_path(bundle, spec), {}};
+  absl::StatusOr<UniqueFd> fd = open_root(root.path);
+  if (!fd.ok()) return fd.status();
+  root.fd = std::move(*fd);
+  return root;
+}
+
+}  // namespace ws::shim

@@ -1,0 +1,36 @@
+// Inside an instance process, before any guest code: the namespaces and the mounts that make the
+// container, as runc would set them up (minus pivot_root: the guest only sees the root through
+// its in-root WASI preopen).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "oci/spec.h"
+#include "shim/runtime/fd.h"
+
+namespace ws::shim {
+
+// The rootfs directory of a bundle: spec root.path, relative to the bundle unless absolute.
+std::string rootfs_path(const std::string& bundle, const oci::Spec& spec);
+
+// True for mount types a Wasm guest has no use for (proc, sysfs, devpts, mqueue, cgroup, ...).
+bool skipped_mount_type(const std::string& type);
+
+struct ContainerRoot {
+  std::string path;  // the rootfs, with the spec's mounts on it in this mount namespace
+  UniqueFd fd;       // O_PATH descriptor of it
+};
+
+// An init process: joins or creates the network/IPC/UTS namespaces the spec names, makes a
+// private (rslave) mount namespace, binds the rootfs onto itself, applies the spec's mounts
+// inside it (targets resolved in the root), and makes it read-only when root.readonly.
+absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
+                                                   const oci::Spec& spec);
+
+// An exec: joins the network, IPC, UTS and mount namespaces of `init_pid`.
+absl::StatusOr<ContainerRoot> join_container(const std::string& bundle, const oci::Spec& spec,
+                                             uint32_t init_pid);
+
+}  // namespace ws::shim

@@ -1,0 +1,283 @@
+// InstanceRuntime's container side (needs root): rootfs and spec mounts, namespaces, hooks,
+// exec, and stdio.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "shim/runtime/instance_runtime.h"
+#include "shim/runtime/runtime_test_util.h"
+
+namespace ws::shim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Bundle;
+using testing::child_pids;
+using testing::mounted;
+
+std::string slurp(const std::string& path) {
+  std::stringstream s;
+  s << std::ifstream(path).rdbuf();
+  return s.str();
+}
+
+nlohmann::json sh_hook(const std::string& script) {
+  nlohmann::json hook;
+  hook["path"] = "/bin/sh";
+  hook["args"] = {"sh", "-c", script};
+  return hook;
+}
+
+ino_t ns_inode(pid_t pid, const char* ns) {
+  struct stat st {};
+  ::stat(absl::StrCat("/proc/", pid, "/ns/", ns).c_str(), &st);
+  return st.st_ino;
+}
+
+class ContainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (mount and namespaces)";
+    runtime_.set_exit_handler(exits_.handler());
+  }
+
+  absl::StatusOr<std::unique_ptr<Process>> create(Bundle& b, const CreateConfig& c) {
+    b.write_config();
+    return runtime_.create(c);
+  }
+
+  int run(Process& p) {
+    EXPECT_TRUE(p.start().ok());
+    std::optional<ExitStatus> e = exits_.wait(&p);
+    return e ? static_cast<int>(e->code) : -1;
+  }
+
+  testing::Exits exits_;
+  InstanceRuntime runtime_{testing::test_options()};
+};
+
+TEST_F(ContainerTest, RootfsMountsAreMadeAndUndoneByDestroy) {
+  Bundle b;
+  std::string image = b.dir + "/image";
+  fs::create_directories(image);
+  fs::copy_file(testing::guest_file("ok"), image + "/app.wasm");
+  CreateConfig c = b.create_config();
+  c.rootfs = {RootfsMount{"bind", image, "", {"rbind", "ro"}}};
+  auto p = create(b, c);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(mounted(b.rootfs));
+  EXPECT_EQ(::access((b.rootfs + "/app.wasm").c_str(), W_OK), -1) << "the ro option was lost";
+  EXPECT_EQ(run(**p), 0);
+  EXPECT_TRUE((*p)->destroy().ok());
+  EXPECT_FALSE(mounted(b.rootfs));
+}
+
+TEST_F(ContainerTest, AFailedCreateUndoesTheRootfsMounts) {
+  Bundle b;
+  std::string image = b.dir + "/image";
+  fs::create_directories(image);  // no module in it
+  CreateConfig c = b.create_config();
+  c.rootfs = {RootfsMount{"bind", image, "", {"rbind"}}};
+  std::vector<pid_t> before = child_pids();
+  auto p = create(b, c);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << p.status();
+  EXPECT_FALSE(mounted(b.rootfs));
+  EXPECT_EQ(child_pids(), before);
+  c.rootfs = {RootfsMount{"bind", b.dir + "/no-such-dir", "", {"rbind"}}};
+  p = create(b, c);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("no-such-dir"), std::string::npos) << p.status();
+}
+
+TEST_F(ContainerTest, SpecMountsExistOnlyInTheInstanceNamespace) {
+  Bundle b;
+  b.add_guest("loop");
+  fs::create_directories(b.dir + "/data");
+  b.write_file("hosts", "127.0.0.1 localhost\n");
+  b.spec["mounts"] = {
+      {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+      {{"destination", "/data"}, {"type", "bind"}, {"source", b.dir + "/data"},
+       {"options", {"rbind", "ro"}}},
+      {{"destination", "/etc/hosts"}, {"type", "bind"}, {"source", "hosts"},
+       {"options", {"rbind"}}},
+      {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+       {"options", {"nosuid", "size=1m"}}}};
+  b.spec["root"]["readonly"] = true;
+  auto p = create(b, b.create_config());
+  ASSERT_TRUE(p.ok()) << p.status();
+  pid_t pid = static_cast<pid_t>((*p)->pid());
+  EXPECT_TRUE(mounted(b.rootfs + "/data", pid));
+  EXPECT_TRUE(mounted(b.rootfs + "/etc/hosts", pid));
+  EXPECT_TRUE(mounted(b.rootfs + "/tmp", pid));
+  EXPECT_FALSE(mounted(b.rootfs + "/proc", pid)) << "proc is not for Wasm guests";
+  EXPECT_FALSE(mounted(b.rootfs, 0, true)) << "the container's mounts leaked to the host";
+  EXPECT_NE(ns_inode(pid, "mnt"), ns_inode(::getpid(), "mnt"));
+  std::string mountinfo = slurp(absl::StrCat("/proc/", pid, "/mountinfo"));
+  EXPECT_NE(mountinfo.find(" " + b.rootfs + " ro,"), std::string::npos) << mountinfo;
+  EXPECT_NE(mountinfo.find(" " + b.rootfs + "/data ro,"), std::string::npos) << mountinfo;
+  ASSERT_TRUE((*p)->kill(SIGKILL).ok());
+  ASSERT_TRUE(exits_.wait(p->get()));
+  EXPECT_TRUE((*p)->destroy().ok());
+}
+
+TEST_F(ContainerTest, NamespacesAreCreatedOrJoinedAsTheSpecSays) {
+  Bundle b;
+  b.add_guest("loop");
+  b.spec["hostname"] = "wasm-box";
+  b.spec["linux"]["namespaces"] = {{{"type", "mount"}},
+                                   {{"type", "network"}},
+                                   {{"type", "uts"}},
+                                   {{"type", "ipc"}, {"path", "/proc/self/ns/ipc"}}};
+  auto p = create(b, b.create_config());
+  ASSERT_TRUE(p.ok()) << p.status();
+  pid_t pid = static_cast<pid_t>((*p)->pid()), self = ::getpid();
+  EXPECT_NE(ns_inode(pid, "net"), ns_inode(self, "net"));
+  EXPECT_NE(ns_inode(pid, "uts"), ns_inode(self, "uts"));
+  EXPECT_EQ(ns_inode(pid, "ipc"), ns_inode(self, "ipc"));
+  EXPECT_EQ(ns_inode(pid, "pid"), ns_inode(self, "pid"));
+  (*p)->kill(SIGKILL).IgnoreError();
+  ASSERT_TRUE(exits_.wait(p->get()));
+}
+
+TEST_F(ContainerTest, PrestartAndCreateRuntimeHooksSeeTheInstance) {
+  Bundle b;
+  b.add_guest("loop");
+  std::string state = b.dir + "/state.json", net = b.dir + "/net";
+  b.spec["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}};
+  b.spec["annotations"] = {{"io.example", "yes"}};
+  b.spec["hooks"]["prestart"] = nlohmann::json::array({sh_hook("cat > " + state)});
+  b.spec["hooks"]["createRuntime"] = nlohmann::json::array(
+      {sh_hook("pid=$(sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/'); readlink /proc/$pid/ns/net > " +
+               net)});
+  auto p = create(b, b.create_config("hooked"));
+  ASSERT_TRUE(p.ok()) << p.status();
+  uint32_t pid = (*p)->pid();
+  EXPECT_EQ(slurp(state), absl::StrCat(R"({"ociVersion":"1.0.2","id":"hooked","status":"creating",)",
+                                       R"("pid":)", pid, R"(,"bundle":")", b.dir,
+                                       R"(","annotations":{"io.example":"yes"}})"));
+  EXPECT_EQ(slurp(net), absl::StrCat("net:[", ns_inode(static_cast<pid_t>(pid), "net"), "]\n"));
+  (*p)->kill(SIGKILL).IgnoreError();
+  ASSERT_TRUE(exits_.wait(p->get()));
+}
+
+TEST_F(ContainerTest, AFailingPrestartHookFailsCreateAndLeavesNothing) {
+  Bundle b;
+  std::string image = b.dir + "/image";
+  fs::create_directories(image);
+  fs::copy_file(testing::guest_file("loop"), image + "/app.wasm");
+  b.spec["hooks"]["prestart"] =
+      nlohmann::json::array({sh_hook("echo no network >&2; exit 1")});
+  CreateConfig c = b.create_config();
+  c.rootfs = {RootfsMount{"bind", image, "", {"rbind"}}};
+  std::vector<pid_t> before = child_pids();
+  auto p = create(b, c);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "prestart hook /bin/sh: exited with code 1: no network");
+  EXPECT_EQ(child_pids(), before);
+  EXPECT_FALSE(mounted(b.rootfs));
+}
+
+TEST_F(ContainerTest, PoststartAndPoststopHooksRunAtStartAndDestroy) {
+  Bundle b;
+  b.add_guest("ok");
+  std::string log = b.dir + "/hooks.log";
+  b.spec["hooks"]["poststart"] = nlohmann::json::array({sh_hook("echo poststart >> " + log)});
+  b.spec["hooks"]["poststop"] = nlohmann::json::array({sh_hook("echo poststop >> " + log)});
+  auto p = create(b, b.create_config());
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_FALSE(fs::exists(log));
+  EXPECT_EQ(run(**p), 0);
+  EXPECT_EQ(slurp(log), "poststart\n");
+  EXPECT_TRUE((*p)->destroy().ok());
+  EXPECT_EQ(slurp(log), "poststart\npoststop\n");
+}
+
+TEST_F(ContainerTest, AnExecJoinsTheInitProcessNamespaces) {
+  Bundle b;
+  b.add_guest("loop");
+  b.add_guest("ok", "/bin/ok.wasm");
+  b.spec["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}, {{"type", "uts"}}};
+  CreateConfig c = b.create_config();
+  auto init = create(b, c);
+  ASSERT_TRUE(init.ok()) << init.status();
+  ASSERT_TRUE((*init)->start().ok());
+  ExecConfig e{"e1", {}, R"({"args":["/bin/ok.wasm"],"env":[],"cwd":"/"})"};
+  auto exec = runtime_.exec(c, **init, e);
+  ASSERT_TRUE(exec.ok()) << exec.status();
+  pid_t ip = static_cast<pid_t>((*init)->pid()), ep = static_cast<pid_t>((*exec)->pid());
+  for (const char* ns : {"mnt", "net", "uts", "ipc"}) {
+    EXPECT_EQ(ns_inode(ep, ns), ns_inode(ip, ns)) << ns;
+  }
+  EXPECT_EQ(run(**exec), 0);
+  ExecConfig missing{"e2", {}, R"({"args":["/bin/none.wasm"],"cwd":"/"})"};
+  auto bad = runtime_.exec(c, **init, missing);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("/bin/none.wasm"), std::string::npos) << bad.status();
+  ASSERT_TRUE((*init)->kill(SIGKILL).ok());
+  ASSERT_TRUE(exits_.wait(init->get()));
+  ExecConfig late{"e3", {}, R"({"args":["/bin/ok.wasm"],"cwd":"/"})"};
+  EXPECT_EQ(runtime_.exec(c, **init, late).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*exec)->destroy().ok());
+  EXPECT_TRUE((*init)->destroy().ok());
+}
+
+TEST_F(ContainerTest, StdioGoesToFilesFifosAndTerminals) {
+  Bundle b;
+  b.add_guest("trap");
+  CreateConfig c = b.create_config("file");
+  c.stdio.err = "file://" + b.dir + "/logs/err.log";
+  auto p = create(b, c);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(run(**p), 134);
+  EXPECT_NE(slurp(b.dir + "/logs/err.log").find("wasm trap: unreachable"), std::string::npos);
+  EXPECT_EQ((*p)->resize_pty(80, 25).code(), absl::StatusCode::kFailedPrecondition);
+
+  CreateConfig t = b.create_config("tty");
+  t.stdio.terminal = true;
+  t.stdio.out = b.dir + "/tty-out";
+  UniqueFd out = testing::make_fifo_reader(t.stdio.out);
+  auto q = create(b, t);
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_TRUE((*q)->resize_pty(120, 40).ok());
+  char tty[256] = {};
+  ASSERT_GT(::readlink(absl::StrCat("/proc/", (*q)->pid(), "/fd/2").c_str(), tty, 255), 0);
+  EXPECT_EQ(std::string(tty).rfind("/dev/pts/", 0), 0u) << tty;
+  EXPECT_EQ(run(**q), 134);
+  std::string text = testing::read_until_eof(out.get(), absl::Seconds(5));
+  EXPECT_NE(text.find("wasm trap: unreachable"), std::string::npos) << text;
+
+  CreateConfig bin = b.create_config("bin");
+  bin.stdio.out = "binary:///usr/bin/logger?x=1";
+  auto r = create(b, bin);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented) << r.status();
+}
+
+TEST_F(ContainerTest, StdinIsAPipeFedFromTheFifo) {
+  Bundle b;
+  b.add_guest("loop");
+  CreateConfig c = b.create_config();
+  c.stdio.in = b.dir + "/stdin";
+  ASSERT_EQ(::mkfifo(c.stdio.in.c_str(), 0600), 0);
+  auto p = create(b, c);
+  ASSERT_TRUE(p.ok()) << p.status();
+  char link[256] = {};
+  ASSERT_GT(::readlink(absl::StrCat("/proc/", (*p)->pid(), "/fd/0").c_str(), link, 255), 0);
+  EXPECT_EQ(std::string(link).rfind("pipe:", 0), 0u) << link;
+  EXPECT_TRUE((*p)->close_stdin().ok());
+  (*p)->kill(SIGKILL).IgnoreError();
+  ASSERT_TRUE(exits_.wait(p->get()));
+  EXPECT_TRUE((*p)->destroy().ok());
+}
+
+}  // namespace
+}  // namespace ws::shim

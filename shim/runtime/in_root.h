@@ -1,0 +1,27 @@
+// Path resolution inside a container's root directory that can never leave it: `..` stops at the
+// root and absolute symlinks resolve inside it (openat2 RESOLVE_IN_ROOT), as chroot would.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "shim/runtime/fd.h"
+
+namespace ws::shim {
+
+// Opens `path` (absolute or relative, both taken from the root) below the directory `root_fd`.
+absl::StatusOr<UniqueFd> open_in_root(int root_fd, const std::string& path, int flags);
+
+// Resolves `path` in the root, creating missing directories (mode 0755) on the way and the last
+// component as an empty file when `file` (else a directory). Returns an O_PATH descriptor.
+absl::StatusOr<UniqueFd> make_in_root(int root_fd, const std::string& path, bool file);
+
+// Reads the whole regular file `path` resolved in the root.
+absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string& path);
+
+// "/proc/self/fd/N", the name mount(2) and friends accept for a resolved descriptor.
+std::string fd_path(int fd);
+
+}  // namespace ws::shim

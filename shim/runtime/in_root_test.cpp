@@ -1,0 +1,86 @@
+// In-root resolution: nothing resolves outside the root, and mount points are made inside it.
+#include "shim/runtime/in_root.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace ws::shim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class InRootTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ws-inroot-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    root_ = dir_ + "/rootfs";
+    fs::create_directories(root_ + "/etc");
+    std::ofstream(dir_ + "/secret") << "outside";
+    std::ofstream(root_ + "/etc/passwd") << "inside";
+    fd_.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(fd_.valid());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string read(const std::string& path) {
+    absl::StatusOr<std::vector<uint8_t>> b = read_in_root(fd_.get(), path);
+    if (!b.ok()) return "error: " + std::string(b.status().message());
+    return std::string(b->begin(), b->end());
+  }
+
+  std::string dir_, root_;
+  UniqueFd fd_;
+};
+
+TEST_F(InRootTest, DotDotStopsAtTheRoot) {
+  EXPECT_EQ(read("../../etc/passwd"), "inside");
+  EXPECT_EQ(read("../secret"), "error: ../secret: No such file or directory");
+}
+
+TEST_F(InRootTest, AbsoluteSymlinksResolveInside) {
+  fs::create_symlink("/", root_ + "/host");
+  fs::create_symlink(dir_ + "/secret", root_ + "/link");
+  EXPECT_EQ(read("/host/etc/passwd"), "inside");
+  EXPECT_EQ(read("/host" + dir_ + "/secret"), "error: /host" + dir_ +
+                                                  "/secret: No such file or directory");
+  EXPECT_EQ(read("/link"), "error: /link: No such file or directory");
+}
+
+TEST_F(InRootTest, DirectoriesAreNotModules) {
+  EXPECT_EQ(read("/etc"), "error: /etc: not a file");
+}
+
+TEST_F(InRootTest, MakeNeverCreatesOutsideTheRoot) {
+  fs::create_directories(dir_ + "/outside");
+  fs::create_symlink(dir_ + "/outside", root_ + "/data");  // means <root>/<dir_>/outside
+  // A dangling in-root target is refused rather than followed out.
+  EXPECT_FALSE(make_in_root(fd_.get(), "/data/sub", false).ok());
+  EXPECT_FALSE(fs::exists(dir_ + "/outside/sub"));
+  // `..` above the root stays at the root.
+  ASSERT_TRUE(make_in_root(fd_.get(), "/../outside/sub", false).ok());
+  EXPECT_TRUE(fs::is_directory(root_ + "/outside/sub"));
+  EXPECT_FALSE(fs::exists(dir_ + "/outside/sub"));
+  // Once the target exists inside, the symlink leads there.
+  fs::create_directories(root_ + dir_ + "/outside");
+  absl::StatusOr<UniqueFd> d = make_in_root(fd_.get(), "/data/sub", false);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(fs::is_directory(root_ + dir_ + "/outside/sub"));
+  EXPECT_FALSE(fs::exists(dir_ + "/outside/sub"));
+}
+
+TEST_F(InRootTest, MakeCreatesFilesAndDirectories) {
+  absl::StatusOr<UniqueFd> f = make_in_root(fd_.get(), "/etc/resolv.conf", true);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE(fs::is_regular_file(root_ + "/etc/resolv.conf"));
+}
+
+}  // namespace
+}  // namespace ws::shim

@@ -1,0 +1,101 @@
+// The instance process: set up the container, load the guest, report, wait for start, run.
+#include "shim/runtime/instance_main.h"
+
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "oci/spec.h"
+#include "shim/runtime/container_setup.h"
+#include "shim/runtime/guest.h"
+#include "shim/runtime/protocol.h"
+
+namespace ws::shim {
+namespace {
+
+std::atomic<int> g_signal{0};
+std::atomic<engine::Store*> g_store{nullptr};
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+// SIGTERM/SIGINT are blocked in every thread and taken here: a guest that is running is
+// interrupted (Store::interrupt, repeated in case the request lands before the call starts, which
+// clears it); one that has not started ends at once, one that sits in a blocking host call after
+// a short grace period.
+void signal_thread() {
+  sigset_t set = stop_signals();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  g_signal.store(sig);
+  for (int i = 0; i < 50; ++i) {
+    engine::Store* store = g_store.load();
+    if (store == nullptr) break;
+    store->interrupt();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  _exit(128 + sig);
+}
+
+absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
+  absl::StatusOr<oci::Spec> spec = oci::load_spec(setup.bundle);
+  if (!spec.ok()) return spec.status();
+  oci::Process process;
+  if (setup.is_exec()) {
+    absl::StatusOr<oci::Process> p = oci::parse_process(setup.process_json);
+    if (!p.ok()) return p.status();
+    process = std::move(*p);
+  } else if (spec->process) {
+    process = *spec->process;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(setup.bundle, "/config.json: no process to run"));
+  }
+  absl::StatusOr<ContainerRoot> root = setup.is_exec()
+                                           ? join_container(setup.bundle, *spec, setup.init_pid)
+                                           : setup_init_container(setup.bundle, *spec);
+  if (!root.ok()) return root.status();
+  return Guest::load(process, *root);
+}
+
+}  // namespace
+
+bool is_instance_invocation(int argc, char** argv) {
+  return argc >= 2 && std::strcmp(argv[1], kInstanceCommand) == 0;
+}
+
+int instance_main(int, char**) {
+  ::close_range(kSyncFd + 1, ~0U, 0);
+  ::signal(SIGPIPE, SIG_IGN);  // a vanished reader is EPIPE for the guest, not death
+  sigset_t stop = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread: all inherit it
+
+  absl::StatusOr<InstanceSetup> setup = recv_setup(kSyncFd);
+  if (!setup.ok()) _exit(1);
+  if (setup->terminal) ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+  // Single-threaded until here: setns() into a mount namespace refuses threaded callers.
+  absl::StatusOr<std::unique_ptr<Guest>> guest = prepare(*setup);
+  std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
+  if (!send_ready(kSyncFd, guest.status()).ok() || !guest.ok()) _exit(1);
+  if (!recv_start(kSyncFd)) _exit(1);  // the shim hung up instead: never started
+  g_store.store(&(*guest)->store());
+  ::close(kSyncFd);
+  // _exit: no static destructor may race with the signal thread or engine threads.
+  _exit((*guest)->run(g_signal));
+}
+
+}  // namespace ws::shim

@@ -1,0 +1,198 @@
+// An instance process: spawn through the reaper, the ready handshake, start, signals, exit.
+#include "shim/runtime/instance_process.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "shim/runtime/hooks.h"
+#include "shim/runtime/reaper.h"
+
+extern char** environ;
+
+namespace ws::shim {
+namespace {
+
+// How long an exit report waits for a terminal's last output to reach containerd.
+constexpr absl::Duration kDrainTimeout = absl::Seconds(2);
+
+ExitStatus to_exit_status(int wait_status) {
+  ExitStatus out;
+  out.at = absl::Now();
+  if (WIFEXITED(wait_status)) out.code = static_cast<uint32_t>(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) out.code = 128u + static_cast<uint32_t>(WTERMSIG(wait_status));
+  return out;
+}
+
+void report(const std::shared_ptr<ExitSlot>& slot, Process* owner, const ExitStatus& status) {
+  Runtime::ExitHandler fn;
+  {
+    std::lock_guard<std::mutex> lock(slot->handler->mu);
+    fn = slot->handler->fn;
+  }
+  if (fn) fn(owner, status);
+}
+
+// Runs on the reaper thread.
+void on_reaped(const std::shared_ptr<ExitSlot>& slot, const std::shared_ptr<ProcessIo>& io,
+               int wait_status) {
+  io->drain_output(kDrainTimeout);
+  ExitStatus status = to_exit_status(wait_status);
+  Process* owner = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    slot->reaped = true;
+    slot->reaped_cv.notify_all();
+    if (slot->state == ExitSlot::State::kCreating) slot->early = status;
+    if (slot->state != ExitSlot::State::kArmed) return;
+    owner = slot->owner;
+  }
+  report(slot, owner, status);
+}
+
+std::vector<std::string> environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
+HookState hook_state(const oci::Spec& spec, const std::string& id, const std::string& bundle,
+                     uint32_t pid, const char* status) {
+  return HookState{spec.oci_version, id, status, pid, bundle, spec.annotations};
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const LaunchRequest& r) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return errno_status(errno, "create the instance's sync socket");
+  }
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+  std::unique_ptr<InstanceProcess> p(new InstanceProcess());
+  p->io_ = r.io;
+  p->slot_ = std::make_shared<ExitSlot>();
+  p->slot_->handler = r.handler;
+  std::array<int, 3> stdio = r.io->child_fds();
+  SpawnRequest req{r.options.instance_binary,
+                   {r.options.argv0, kInstanceCommand},
+                   environment(),
+                   {stdio[0], stdio[1], stdio[2], theirs.get()},
+                   r.setup.terminal};
+  absl::StatusOr<pid_t> pid = Reaper::get().spawn(
+      [&]() -> absl::StatusOr<pid_t> {
+        absl::StatusOr<Spawned> s = spawn_process(req);
+        if (!s.ok()) return s.status();
+        p->child_ = std::move(*s);
+        return p->child_.pid;
+      },
+      [slot = p->slot_, io = r.io](pid_t, int status) { on_reaped(slot, io, status); });
+  if (!pid.ok()) return pid.status();
+  theirs.reset();
+  r.io->spawned();
+  absl::Status ready = send_setup(ours.get(), r.setup);
+  if (ready.ok()) ready = recv_ready(ours.get());
+  if (!ready.ok()) {
+    p->abandon();
+    return ready;
+  }
+  p->sync_ = std::move(ours);
+  return p;
+}
+
+InstanceProcess::~InstanceProcess() {
+  if (!destroyed_) destroy().IgnoreError();
+}
+
+void InstanceProcess::make_init(std::unique_ptr<RootfsMounts> mounts, oci::Spec spec,
+                                std::string id, std::string bundle) {
+  mounts_ = std::move(mounts);
+  spec_ = std::move(spec);
+  id_ = std::move(id);
+  bundle_ = std::move(bundle);
+}
+
+bool InstanceProcess::exited() const {
+  std::lock_guard<std::mutex> lock(slot_->mu);
+  return slot_->reaped;
+}
+
+void InstanceProcess::arm() {
+  std::optional<ExitStatus> early;
+  {
+    std::lock_guard<std::mutex> lock(slot_->mu);
+    slot_->state = ExitSlot::State::kArmed;
+    slot_->owner = this;
+    early = slot_->early;
+  }
+  if (early) report(slot_, this, *early);
+}
+
+void InstanceProcess::abandon() {
+  std::unique_lock<std::mutex> lock(slot_->mu);
+  slot_->state = ExitSlot::State::kDestroyed;
+  signal_process(child_, SIGKILL).IgnoreError();
+  slot_->reaped_cv.wait_for(lock, std::chrono::seconds(10), [this] { return slot_->reaped; });
+  lock.unlock();
+  destroyed_ = true;
+  sync_.reset();
+  io_->shutdown();
+}
+
+absl::Status InstanceProcess::start() {
+  if (!sync_.valid()) {
+    return absl::FailedPreconditionError(absl::StrCat("process ", child_.pid, " already started"));
+  }
+  absl::Status sent = send_start(sync_.get());
+  sync_.reset();
+  if (!sent.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("process ", child_.pid, " exited before it could start"));
+  }
+  if (spec_) {
+    absl::Status s = run_hooks("poststart", spec_->hooks.poststart,
+                               hook_state(*spec_, id_, bundle_, pid(), "running"));
+    // The spec: a failing poststart hook is a warning; the container keeps running.
+    if (!s.ok()) std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
+                              std::string(s.message()).c_str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InstanceProcess::kill(uint32_t signal) {
+  if (exited()) {
+    return absl::NotFoundError(absl::StrCat("process ", child_.pid, " has already exited"));
+  }
+  return signal_process(child_, static_cast<int>(signal));
+}
+
+absl::Status InstanceProcess::resize_pty(uint32_t width, uint32_t height) {
+  return io_->resize(width, height);
+}
+
+absl::Status InstanceProcess::close_stdin() { return io_->close_stdin(); }
+
+absl::Status InstanceProcess::destroy() {
+  if (destroyed_) return absl::OkStatus();
+  destroyed_ = true;
+  {
+    std::lock_guard<std::mutex> lock(slot_->mu);
+    slot_->state = ExitSlot::State::kDestroyed;
+  }
+  sync_.reset();  // a process still waiting for start sees EOF and exits
+  io_->shutdown();
+  if (spec_) {
+    absl::Status s = run_hooks("poststop", spec_->hooks.poststop,
+                               hook_state(*spec_, id_, bundle_, pid(), "stopped"));
+    if (!s.ok()) std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
+                              std::string(s.message()).c_str());
+  }
+  return mounts_ ? mounts_->unmount() : absl::OkStatus();
+}
+
+}  // namespace ws::shim

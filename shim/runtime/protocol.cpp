@@ -1,0 +1,127 @@
+// Length-prefixed frames over the shim <-> instance socketpair.
+#include "shim/runtime/protocol.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "shim/runtime/fd.h"
+
+namespace ws::shim {
+namespace {
+
+constexpr uint32_t kMaxFrame = 16u << 20;
+
+void put_field(std::string& out, absl::string_view field) {
+  uint32_t n = static_cast<uint32_t>(field.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof(n));
+  out.append(field.data(), field.size());
+}
+
+bool take_field(absl::string_view& in, std::string& field) {
+  uint32_t n;
+  if (in.size() < sizeof(n)) return false;
+  std::memcpy(&n, in.data(), sizeof(n));
+  in.remove_prefix(sizeof(n));
+  if (in.size() < n) return false;
+  field.assign(in.data(), n);
+  in.remove_prefix(n);
+  return true;
+}
+
+absl::Status send_frame(int fd, const std::vector<std::string>& fields) {
+  std::string body;
+  for (const std::string& f : fields) put_field(body, f);
+  std::string frame;
+  put_field(frame, body);
+  absl::string_view rest = frame;
+  while (!rest.empty()) {
+    ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_status(errno, "send to the instance process");
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Reads exactly `n` bytes; false on EOF or error.
+bool read_exact(int fd, char* data, size_t n) {
+  while (n > 0) {
+    ssize_t got = ::read(fd, data, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    data += got;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t count) {
+  uint32_t n;
+  if (!read_exact(fd, reinterpret_cast<char*>(&n), sizeof(n))) {
+    return absl::UnavailableError("the peer closed the sync socket");
+  }
+  if (n > kMaxFrame) return absl::InternalError("sync socket: frame too large");
+  std::string body(n, '\0');
+  if (!read_exact(fd, body.data(), n)) return absl::UnavailableError("sync socket: short frame");
+  std::vector<std::string> fields(count);
+  absl::string_view rest = body;
+  for (std::string& f : fields) {
+    if (!take_field(rest, f)) return absl::InternalError("sync socket: malformed frame");
+  }
+  return fields;
+}
+
+}  // namespace
+
+absl::Status send_setup(int fd, const InstanceSetup& s) {
+  return send_frame(fd, {s.id, s.bundle, absl::StrCat(s.init_pid), s.process_json,
+                         s.terminal ? "1" : "0"});
+}
+
+absl::StatusOr<InstanceSetup> recv_setup(int fd) {
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 5);
+  if (!f.ok()) return f.status();
+  InstanceSetup s;
+  s.id = (*f)[0];
+  s.bundle = (*f)[1];
+  if (!absl::SimpleAtoi((*f)[2], &s.init_pid)) return absl::InternalError("setup: bad init pid");
+  s.process_json = (*f)[3];
+  s.terminal = (*f)[4] == "1";
+  return s;
+}
+
+absl::Status send_ready(int fd, const absl::Status& status) {
+  return send_frame(fd, {absl::StrCat(static_cast<int>(status.code())),
+                         std::string(status.message())});
+}
+
+absl::Status recv_ready(int fd) {
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 2);
+  if (!f.ok()) {
+    return absl::InternalError("the instance process exited before it was ready");
+  }
+  int code;
+  if (!absl::SimpleAtoi((*f)[0], &code)) return absl::InternalError("ready: bad status code");
+  return absl::Status(static_cast<absl::StatusCode>(code), (*f)[1]);
+}
+
+absl::Status send_start(int fd) {
+  char go = 'S';
+  ssize_t n;
+  do {
+    n = ::send(fd, &go, 1, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) return errno_status(errno, "send the start signal");
+  return absl::OkStatus();
+}
+
+bool recv_start(int fd) {
+  char go = 0;
+  return read_exact(fd, &go, 1) && go == 'S';
+}
+
+}  // namespace ws::shim

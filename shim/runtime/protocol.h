@@ -1,0 +1,42 @@
+// The conversation between the shim and an instance process over their socketpair ("sync fd"):
+// the shim sends the setup, the instance answers once it is ready to run (or why it cannot),
+// then waits for the start byte.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ws::shim {
+
+// The hidden subcommand and the descriptor the sync socket arrives on.
+inline constexpr char kInstanceCommand[] = "instance";
+inline constexpr int kSyncFd = 3;
+
+struct InstanceSetup {
+  std::string id;
+  std::string bundle;
+  uint32_t init_pid = 0;     // an exec: the init process whose namespaces it joins; 0 for init
+  std::string process_json;  // an exec: its OCI Process; "" for init (config.json's)
+  bool terminal = false;     // descriptors 0-2 are a pty slave to make the controlling terminal
+
+  bool is_exec() const { return init_pid != 0; }
+};
+
+// Frames are a 4-byte length then the payload; fields inside are length-prefixed too.
+absl::Status send_setup(int fd, const InstanceSetup& setup);
+absl::StatusOr<InstanceSetup> recv_setup(int fd);
+
+// The instance's answer: OK, or the error create() returns (code and message travel as is).
+absl::Status send_ready(int fd, const absl::Status& status);
+// INTERNAL naming the instance when it died (EOF) before answering.
+absl::Status recv_ready(int fd);
+
+// One byte that lets the instance run; recv_start is false when the shim hung up instead.
+absl::Status send_start(int fd);
+bool recv_start(int fd);
+
+}  // namespace ws::shim

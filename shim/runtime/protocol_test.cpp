@@ -1,0 +1,62 @@
+// The shim <-> instance frames over a socketpair.
+#include "shim/runtime/protocol.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "shim/runtime/fd.h"
+
+namespace ws::shim {
+namespace {
+
+struct Pair {
+  UniqueFd a, b;
+  Pair() {
+    int sv[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    a.reset(sv[0]);
+    b.reset(sv[1]);
+  }
+};
+
+TEST(Protocol, SetupRoundTrips) {
+  Pair p;
+  InstanceSetup s{"c1", "/run/bundle", 42, R"({"args":["/x.wasm"]})", true};
+  ASSERT_TRUE(send_setup(p.a.get(), s).ok());
+  absl::StatusOr<InstanceSetup> got = recv_setup(p.b.get());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->id, "c1");
+  EXPECT_EQ(got->bundle, "/run/bundle");
+  EXPECT_EQ(got->init_pid, 42u);
+  EXPECT_EQ(got->process_json, R"({"args":["/x.wasm"]})");
+  EXPECT_TRUE(got->terminal);
+  EXPECT_TRUE(got->is_exec());
+}
+
+TEST(Protocol, ReadyCarriesTheErrorCodeAndMessage) {
+  Pair p;
+  ASSERT_TRUE(send_ready(p.a.get(), absl::InvalidArgumentError("/app.wasm: bad magic")).ok());
+  absl::Status got = recv_ready(p.b.get());
+  EXPECT_EQ(got.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(got.message(), "/app.wasm: bad magic");
+  ASSERT_TRUE(send_ready(p.a.get(), absl::OkStatus()).ok());
+  EXPECT_TRUE(recv_ready(p.b.get()).ok());
+}
+
+TEST(Protocol, HangUpIsNotReadyNorStart) {
+  Pair p;
+  p.a.reset();
+  absl::Status got = recv_ready(p.b.get());
+  EXPECT_EQ(got.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(got.message().find("exited before it was ready"), std::string::npos);
+  EXPECT_FALSE(recv_start(p.b.get()));
+}
+
+TEST(Protocol, StartByte) {
+  Pair p;
+  ASSERT_TRUE(send_start(p.a.get()).ok());
+  EXPECT_TRUE(recv_start(p.b.get()));
+}
+
+}  // namespace
+}  // namespace ws::shim

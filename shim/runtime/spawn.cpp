@@ -1,0 +1,100 @@
+// posix_spawn with descriptor remapping, default signal state and closefrom; pidfd signalling.
+#include "shim/runtime/spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace ws::shim {
+namespace {
+
+constexpr int kHighFd = 64;
+
+// Through syscall(2): glibc 2.36's <sys/pidfd.h> lacks extern "C".
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_send_signal(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}  // sources are moved above every target before the dup2 actions
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+struct Attributes {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  std::vector<UniqueFd> high;  // O_CLOEXEC copies of the sources, closed after the spawn
+  Attributes() {
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&actions);
+  }
+  ~Attributes() {
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+};
+
+absl::Status prepare(const SpawnRequest& r, Attributes& a) {
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (r.new_session) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&a.attr, flags);
+  posix_spawnattr_setsigmask(&a.attr, &none);
+  posix_spawnattr_setsigdefault(&a.attr, &all);
+  for (size_t i = 0; i < r.fds.size(); ++i) {
+    int high = ::fcntl(r.fds[i], F_DUPFD_CLOEXEC, kHighFd);
+    if (high < 0) return errno_status(errno, absl::StrCat("duplicate descriptor ", r.fds[i]));
+    a.high.emplace_back(high);
+    posix_spawn_file_actions_adddup2(&a.actions, high, static_cast<int>(i));
+  }
+  posix_spawn_file_actions_addclosefrom_np(&a.actions, static_cast<int>(r.fds.size()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Spawned> spawn_process(const SpawnRequest& r) {
+  if (r.fds.size() >= kHighFd) return absl::InvalidArgumentError("spawn: too many descriptors");
+  auto a = std::make_unique<Attributes>();
+  if (absl::Status s = prepare(r, *a); !s.ok()) return s;
+  std::vector<char*> argv = c_strings(r.argv);
+  std::vector<char*> env = c_strings(r.env);
+  Spawned out;
+  int err = ::posix_spawn(&out.pid, r.path.c_str(), &a->actions, &a->attr, argv.data(), env.data());
+  if (err != 0) return errno_status(err, absl::StrCat("spawn ", r.path));
+  int pidfd = pidfd_open(out.pid);
+  if (pidfd < 0) {
+    // Cannot happen for our own unreaped child short of descriptor exhaustion.
+    int open_err = errno;
+    ::kill(out.pid, SIGKILL);
+    return errno_status(open_err, absl::StrCat("pidfd_open for ", r.path));
+  }
+  out.pidfd.reset(pidfd);
+  return out;
+}
+
+absl::Status signal_process(const Spawned& process, int signal) {
+  if (pidfd_send_signal(process.pidfd.get(), signal) != 0) {
+    if (errno == ESRCH) {
+      return absl::NotFoundError(absl::StrCat("process ", process.pid, " has already exited"));
+    }
+    return errno_status(errno, absl::StrCat("signal ", signal, " to process ", process.pid));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ws::shim
