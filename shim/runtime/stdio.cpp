@@ -65,15 +65,11 @@ absl::StatusOr<std::unique_ptr<ProcessIo>> ProcessIo::open(const Stdio& stdio,
     if (absl::Status s = check_supported(in, "stdin"); !s.ok()) return s;
     bool file = absl::StartsWith(in, "file://");
     std::string path = file ? in.substr(7) : fifo_path(in);
+    // No writer of our own: when the client closes its end (ctr does at the end of its stdin;
+    // it sends no CloseIO), poll() reports POLLHUP and the copier ends the guest's stdin. Before
+    // the client has opened the FIFO, poll() reports nothing, so an early open is no EOF.
     absl::StatusOr<UniqueFd> src = open_path(path, O_RDONLY | O_NONBLOCK, "stdin");
     if (!src.ok()) return src.status();
-    struct stat st;
-    if (::fstat(src->get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
-      // Our own writer: the FIFO reports EOF only after close_stdin() and the client's close.
-      absl::StatusOr<UniqueFd> keep = open_path(path, O_WRONLY | O_NONBLOCK, "stdin");
-      if (!keep.ok()) return keep.status();
-      io->stdin_keepalive_ = std::move(*keep);
-    }
     io->stdin_src_ = std::move(*src);
   }
   absl::Status s = stdio.terminal ? io->open_terminal(stdio, size) : io->open_plain(stdio);
@@ -149,7 +145,13 @@ void ProcessIo::spawned() {
 }
 
 absl::Status ProcessIo::close_stdin() {
-  stdin_keepalive_.reset();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (in_copier_) {
+    in_copier_->cancel();  // closes the guest's end: it reads EOF
+  } else {
+    stdin_src_.reset();
+    stdin_dst_.reset();
+  }
   return absl::OkStatus();
 }
 
@@ -187,7 +189,6 @@ void ProcessIo::shutdown() {
   for (UniqueFd& fd : child_) fd.reset();
   stdin_src_.reset();
   stdin_dst_.reset();
-  stdin_keepalive_.reset();
   out_dst_.reset();
   master_.reset();
 }

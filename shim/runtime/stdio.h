@@ -54,7 +54,6 @@ class ProcessIo {
   std::array<UniqueFd, 3> child_;  // the instance's 0-2 until spawned()
   UniqueFd stdin_src_;             // what the stdin copier reads (FIFO or file)
   UniqueFd stdin_dst_;             // where it writes (the guest's pipe, or the pty master)
-  UniqueFd stdin_keepalive_;       // a writer of the stdin FIFO until close_stdin()
   UniqueFd master_;                // the pty master (terminal only)
   UniqueFd out_dst_;               // terminal: where the master's output goes
   std::mutex mu_;  // the copiers: drain_output() runs on the reaper thread

@@ -62,16 +62,18 @@ ctrx tasks rm t2 >/dev/null 2>&1 && ctrx containers rm t2
 check "task and container delete" $? "$(ctrx tasks ls)"
 
 ( ctrx run --rm "${RT[@]}" "$IMG" t2b /spin.wasm >/dev/null 2>&1; echo $? >"$work/t2b.rc" ) &
+runner=$!
 for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2b .*RUNNING" && break; sleep 0.05; done
-ctrx tasks kill t2b; wait
+ctrx tasks kill t2b; wait "$runner"
 check "SIGTERM gives exit code 143" $([[ "$(cat "$work/t2b.rc")" == 143 ]]; echo $?) "rc=$(cat "$work/t2b.rc")"
 ( ctrx run --rm "${RT[@]}" "$IMG" t2c /spin.wasm >/dev/null 2>&1; echo $? >"$work/t2c.rc" ) &
+runner=$!
 for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2c .*RUNNING" && break; sleep 0.05; done
-ctrx tasks kill -s SIGKILL t2c; wait
+ctrx tasks kill -s SIGKILL t2c; wait "$runner"
 check "SIGKILL gives exit code 137" $([[ "$(cat "$work/t2c.rc")" == 137 ]]; echo $?) "rc=$(cat "$work/t2c.rc")"
 
 # 3. stdin piped in, EOF delivered.
-out=$(printf 'abc' | ctrx run --rm -i "${RT[@]}" "$IMG" t3 /cat.wasm 2>&1); rc=$?
+out=$(printf 'abc' | ctrx run --rm "${RT[@]}" "$IMG" t3 /cat.wasm 2>&1); rc=$?
 contains "$out" "abc[eof after 3 bytes]" && [[ $rc -eq 0 ]]
 check "stdin reaches the guest and ends with EOF" $? "rc=$rc out: $out"
 
@@ -98,7 +100,9 @@ for m in nope bad; do
   contains "$out" "$m.wasm" && [[ $rc -ne 0 ]]
   check "a $m module fails with an error naming it" $? "rc=$rc out: $out"
   ctrx containers rm "t7$m" >/dev/null 2>&1
-  left=$(ctrx tasks ls -q; pgrep -af "containerd-shim-wasm-v1.*-id t7$m" ; grep "t7$m" /proc/mounts)
+  shim_re="^/[^ ]*containerd-shim-wasm-v1 .*-id t7$m "
+  for _ in $(seq 1 50); do pgrep -f "$shim_re" >/dev/null || break; sleep 0.1; done  # exiting
+  left=$(ctrx tasks ls -q; pgrep -af "$shim_re"; grep "t7$m" /proc/mounts)
   check "a failed $m create leaves no task, shim or mount" $([[ -z "$left" ]]; echo $?) "$left"
 done
 
@@ -118,7 +122,7 @@ check "and it can be killed and deleted" $? "$(ctrx tasks ls)"
 
 # 9. leaks: run/delete cycles leave nothing behind.
 cycles=${WS_LEAK_CYCLES:-200}
-shims_before=$(pgrep -c -f containerd-shim-wasm-v1)
+shims_before=$(pgrep -c -f "^/[^ ]*containerd-shim-wasm-v1 ")
 mounts_before=$(wc -l </proc/mounts)
 for i in $(seq 1 "$cycles"); do
   ctrx run --rm "${RT[@]}" "$IMG" "leak$i" /hello.wasm >/dev/null 2>&1 || { not_ok "leak cycle $i failed"; break; }
@@ -126,8 +130,8 @@ done
 sleep 0.3
 left=$(ls "$WS_CTRD_DIR/state/io.containerd.runtime.v2.task/wstest" 2>/dev/null)
 check "$cycles run/delete cycles leave no bundle" $([[ -z "$left" ]]; echo $?) "$left"
-check "... no shim process" $([[ $(pgrep -c -f containerd-shim-wasm-v1) -le $shims_before ]]; echo $?) \
-  "$(pgrep -af containerd-shim-wasm-v1)"
+check "... no shim process" $([[ $(pgrep -c -f "^/[^ ]*containerd-shim-wasm-v1 ") -le $shims_before ]]; echo $?) \
+  "$(pgrep -af "^/[^ ]*containerd-shim-wasm-v1 ")"
 check "... no mount" $([[ $(wc -l </proc/mounts) -le $mounts_before ]]; echo $?) "$(grep leak /proc/mounts)"
 fifos=$(find /run/containerd/fifo -name '*leak*' 2>/dev/null | head -3)
 check "... no FIFO" $([[ -z "$fifos" ]]; echo $?) "$fifos"
