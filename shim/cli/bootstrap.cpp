@@ -152,12 +152,13 @@ std::string socket_address(const std::string& containerd_address, const std::str
   return absl::StrCat("unix://", dir, "/", support::sha256_hex(key));
 }
 
-absl::Status write_address_file(const std::string& bundle, const std::string& address) {
-  std::string tmp = bundle + "/.address.tmp";
-  std::string path = bundle + "/address";
+absl::Status write_file_atomically(const std::string& dir, const std::string& name,
+                                   const std::string& content) {
+  std::string tmp = absl::StrCat(dir, "/.", name, ".tmp");
+  std::string path = absl::StrCat(dir, "/", name);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_status("create " + tmp);
-  bool ok = write(fd, address.data(), address.size()) == static_cast<ssize_t>(address.size());
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     absl::Status s = errno_status("write " + path);
@@ -167,9 +168,16 @@ absl::Status write_address_file(const std::string& bundle, const std::string& ad
   return absl::OkStatus();
 }
 
+absl::Status write_address_file(const std::string& bundle, const std::string& address) {
+  return write_file_atomically(bundle, "address", address);
+}
+
 std::string StartResult::reply() const {
   if (protocol == "grpc") {
-    return absl::StrCat("{\"version\":2,\"address\":\"", address, "\",\"protocol\":\"grpc\"}");
+    // containerd dials a grpc shim through its own "unix://" + address, so the address goes
+    // without the scheme here (with it, 1.7 dials "unix://unix:///...").
+    std::string path = address.substr(std::strlen("unix://"));
+    return absl::StrCat("{\"version\":2,\"address\":\"", path, "\",\"protocol\":\"grpc\"}");
   }
   return address;
 }
@@ -217,6 +225,11 @@ absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bu
       result.spawned = true;
     }
     if (absl::Status s = write_address_file(bundle, result.address); !s.ok()) return s;
+    // containerd 1.7 restores shims from bootstrap.json when it exists and otherwise assumes
+    // ttrpc at the address file's address; 2.x writes it itself from our reply.
+    if (absl::Status s = write_file_atomically(bundle, "bootstrap.json", result.reply()); !s.ok()) {
+      return s;
+    }
     return result;
   }
   for (int attempt = 0; attempt < 2; ++attempt) {

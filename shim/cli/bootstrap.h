@@ -44,7 +44,10 @@ absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bu
                                        const std::string& protocol = "ttrpc",
                                        const std::string& socket_dir = kSocketDir);
 
-// Atomically writes `<bundle>/address` (temp file + rename).
+// Atomically writes `<dir>/<name>` (temp file + rename).
+absl::Status write_file_atomically(const std::string& dir, const std::string& name,
+                                   const std::string& content);
+// `<bundle>/address`.
 absl::Status write_address_file(const std::string& bundle, const std::string& address);
 
 }  // namespace ws::shim

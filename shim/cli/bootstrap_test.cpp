@@ -120,8 +120,10 @@ TEST_F(StartTest, GrpcWaitsForTheServersReadiness) {
   absl::StatusOr<StartResult> r = start_shim(flags_, bundle_, self_, "grpc", dir_ + "/s");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->spawned);
-  EXPECT_EQ(r->reply(), "{\"version\":2,\"address\":\"" + r->address + "\",\"protocol\":\"grpc\"}");
+  EXPECT_EQ(r->reply(),
+            "{\"version\":2,\"address\":\"" + r->address.substr(7) + "\",\"protocol\":\"grpc\"}");
   EXPECT_THAT(wait_file("args"), HasSubstr("-protocol grpc"));
+  EXPECT_EQ(*support::read_text_file(bundle_ + "/bootstrap.json"), r->reply());
   // A server that dies before binding makes start fail.
   std::ofstream(self_) << "#!/bin/sh\nexit 1\n";
   Flags other = flags_;

@@ -107,6 +107,11 @@ for m in nope bad; do
 done
 
 # 8. containerd restart with a task running: still listed, output flowing, killable.
+# containerd 1.7.24 reconnects to restored shims over ttrpc whatever the shim announced (it
+# ignores our bootstrap.json), so a grpc shim cannot be restored there.
+if [[ "${WASMSHIM_PROTOCOL:-}" == grpc ]]; then
+  echo "ok - containerd restart # SKIP containerd 1.7 restores shims over ttrpc only"
+else
 ctrx run -d --log-uri "file://$work/t8.log" "${RT[@]}" "$IMG" t8 /ticker.wasm >/dev/null 2>&1
 sleep 0.5
 ws_ctrd_stop
@@ -119,6 +124,7 @@ after=$(wc -l <"$work/t8.log")
 check "its output kept flowing" $([[ $after -gt $before && $before -gt 0 ]]; echo $?) "lines before=$before after=$after"
 ctrx tasks kill -s SIGKILL t8 && sleep 0.3 && ctrx tasks rm t8 >/dev/null 2>&1 && ctrx containers rm t8
 check "and it can be killed and deleted" $? "$(ctrx tasks ls)"
+fi
 
 # 9. leaks: run/delete cycles leave nothing behind.
 cycles=${WS_LEAK_CYCLES:-200}
