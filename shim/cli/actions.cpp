@@ -14,6 +14,7 @@
 #include <iterator>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -145,12 +146,16 @@ int delete_action(const Flags& flags, const std::string& bundle) {
   absl::StatusOr<std::string> pid_text =
       support::read_text_file(absl::StrCat(bundle, "/", kInitPidFile));
   int pid = 0;
-  if (pid_text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) && pid > 1) {
+  // The bundle of container `id` is <state>/<namespace>/<id>: anything else is not ours to kill.
+  bool ours = flags.id.empty() || absl::EndsWith(bundle, "/" + flags.id);
+  if (ours && pid_text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) &&
+      pid > 1) {
     // Only if it is still one of our instance processes (pids are reused).
     absl::StatusOr<std::string> cmdline =
         support::read_text_file(absl::StrCat("/proc/", pid, "/cmdline"));
-    if (cmdline.ok() && cmdline->find("instance") != std::string::npos &&
-        cmdline->find(flags.id) != std::string::npos) {
+    // argv of an instance process: "<shim binary>\0instance\0".
+    if (cmdline.ok() && cmdline->find("containerd-shim-wasm-v1") != std::string::npos &&
+        cmdline->find(std::string("\0instance", 9)) != std::string::npos) {
       kill(pid, SIGKILL);
     }
   }

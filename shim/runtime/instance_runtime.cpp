@@ -1,6 +1,9 @@
 // InstanceRuntime: create and exec as instance processes, with mounts, stdio and hooks.
 #include "shim/runtime/instance_runtime.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "oci/spec.h"
 #include "shim/runtime/container_setup.h"
@@ -54,13 +57,22 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
   if (!process.ok()) return process.status();
 
   // The instance exists with its namespaces: what Docker's prestart hook configures.
-  HookState state{spec->oci_version, config.id, "creating", (*process)->pid(), config.bundle,
-                  spec->annotations};
+  HookState state{spec->oci_version, config.id,     "creating",
+                  (*process)->pid(), config.bundle, spec->annotations};
   absl::Status hooks = run_hooks("prestart", spec->hooks.prestart, state);
   if (hooks.ok()) hooks = run_hooks("createRuntime", spec->hooks.create_runtime, state);
   if (!hooks.ok()) {
     (*process)->abandon();
     return hooks;
+  }
+  // For `delete` after a shim crash: which instance process to kill (as runc's init.pid).
+  std::string pid_text = absl::StrCat((*process)->pid());
+  if (int fd = ::open(absl::StrCat(config.bundle, "/init.pid").c_str(),
+                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      fd >= 0) {
+    ssize_t n = ::write(fd, pid_text.data(), pid_text.size());
+    (void)n;
+    ::close(fd);
   }
   (*process)->make_init(std::move(*mounts), std::move(*spec), config.id, config.bundle);
   (*process)->arm();
@@ -72,9 +84,9 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::exec(const CreateConfi
                                                                const ExecConfig& config) {
   auto* owner = dynamic_cast<InstanceProcess*>(&init);
   if (owner == nullptr || owner->spec() == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exec ", config.exec_id, ": container ", container.id,
-                     " has no init process of this runtime"));
+    return absl::InvalidArgumentError(absl::StrCat("exec ", config.exec_id, ": container ",
+                                                   container.id,
+                                                   " has no init process of this runtime"));
   }
   if (owner->exited()) {
     return absl::FailedPreconditionError(
