@@ -90,7 +90,7 @@ ws_ctrd_cleanup() {
     umount -l "$m" 2>/dev/null || true
   done
   if [[ -n "${WS_KEEP_LOG:-}" ]]; then cp "$WS_CTRD_DIR/containerd.log" "$WS_KEEP_LOG"; fi
-  if [[ $rc -ne 0 && -f "$WS_CTRD_DIR/containerd.log" ]]; then
+  if [[ $rc -ne 0 && -z "${WS_CTRD_QUIET:-}" && -f "$WS_CTRD_DIR/containerd.log" ]]; then
     echo "--- containerd log (last 40 lines) ---" >&2
     tail -40 "$WS_CTRD_DIR/containerd.log" >&2
   fi
