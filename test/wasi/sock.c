@@ -23,7 +23,7 @@ int main(void) {
     if (__wasi_sock_recv(conn, &iov, 1, 0, &n, &flags) != 0 || n == 0) break;
     got += n;
   }
-  printf("sock_recv: \"%.*s\"", (int)got, buf);
+  printf("sock_recv: \"%.*s\"\n", (int)got, buf);
   const char* parts[] = {"pong: ", buf};
   __wasi_ciovec_t out[2] = {{(const uint8_t*)parts[0], 6}, {(const uint8_t*)buf, got}};
   __wasi_size_t sent = 0;

@@ -193,6 +193,7 @@ void TcpClient::run(int port) {
   if (write(fd, send_.data(), send_.size()) != static_cast<ssize_t>(send_.size())) {
     received_ = "<client: short write>";
   }
+  shutdown(fd, SHUT_WR);
   char buf[256];
   for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) received_.append(buf, n);
   close(fd);
