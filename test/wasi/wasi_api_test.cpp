@@ -96,7 +96,7 @@ TEST_P(EngineApiCase, OutputAndOutcome) {
 
   std::unique_ptr<TcpClient> client;
   if (!c.client_send.empty()) client = std::make_unique<TcpClient>(dir.port, c.client_send);
-  auto outcome = engine::call_export(store, **instance, "_start", {});
+  auto outcome = engine::run_command(store, **instance);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   if (client) {
     EXPECT_EQ(client->join(), c.client_expect);

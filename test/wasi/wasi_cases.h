@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,9 @@ struct WasiCase {
   std::string client_expect;
   bool cli_only = false;  // exercises wasmrun itself, not WASI
 };
+
+// gtest prints a case by its name.
+inline void PrintTo(const WasiCase& c, std::ostream* os) { *os << c.name; }
 
 // Reads `dir`/cases.json and each case's expected files from `dir`.
 absl::StatusOr<std::vector<WasiCase>> load_wasi_cases(const std::string& dir);

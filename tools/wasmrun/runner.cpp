@@ -101,7 +101,10 @@ std::optional<int> invoke(const RunOptions& options, engine::Store& store,
   std::optional<engine::Extern> init = instance.find_export("_initialize");
   if (init && init->kind == engine::ExternKind::kFunc && *options.invoke != "_initialize") {
     absl::StatusOr<Outcome> out = store.invoke(init->func, {});
-    if (!out.ok()) return std::nullopt;
+    if (!out.ok()) {
+      report(absl::StrCat(options.module_path, ": _initialize: ", out.status().message()));
+      return std::nullopt;
+    }
     if (!out->returned()) return finish(options, *out, watchdog && watchdog->fired());
   }
   absl::StatusOr<Outcome> out = store.invoke(fn->func, *args);
