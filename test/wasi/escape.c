@@ -107,6 +107,36 @@ static void mutations(void) {
   try_open("new_rel/secret.txt", 0);
 }
 
+/* Pointers outside linear memory are EFAULT, never a trap or a host crash, and nothing happens. */
+static void bad_pointers(void) {
+  const int32_t far = (int32_t)0xFFFFFF00u;
+  __wasi_fdstat_t st;
+  CHECK(__wasi_fd_fdstat_get(sandbox, &st) == 0);
+  __wasi_fd_t fd = 0;
+  int32_t e = raw_path_open(sandbox, 0, far, 100, 0, (int64_t)st.fs_rights_inheriting,
+                            (int64_t)st.fs_rights_inheriting, 0, (int32_t)(uintptr_t)&fd);
+  show("path_open with the path outside memory", (__wasi_errno_t)e);
+  static const char name[] = "created_by_bad_call.txt";
+  e = raw_path_open(sandbox, 0, (int32_t)(uintptr_t)name, (int32_t)(sizeof name - 1),
+                    __WASI_OFLAGS_CREAT, (int64_t)st.fs_rights_inheriting,
+                    (int64_t)st.fs_rights_inheriting, 0, far);
+  show("path_open(CREAT) with the result outside memory", (__wasi_errno_t)e);
+  __wasi_filestat_t fs;
+  show("stat of that file", __wasi_path_filestat_get(sandbox, 0, name, &fs));
+  __wasi_size_t n = 0;
+  show("fd_write with the iovecs outside memory",
+       __wasi_fd_write(1, (const __wasi_ciovec_t*)(uintptr_t)0xFFFFFFF0u, 1, &n));
+  __wasi_ciovec_t out = {(const uint8_t*)(uintptr_t)0xFFFFFF00u, 512};
+  show("fd_write of bytes outside memory", __wasi_fd_write(1, &out, 1, &n));
+  __wasi_iovec_t in = {(uint8_t*)(uintptr_t)0xFFFFFF00u, 512};
+  __wasi_fd_t file = 0;
+  CHECK(open_at(sandbox, "hello.txt", 0, 0, &file) == 0);
+  show("fd_read into bytes outside memory", __wasi_fd_read(file, &in, 1, &n));
+  show("args_sizes_get with results outside memory",
+       __wasi_args_sizes_get((__wasi_size_t*)(uintptr_t)0xFFFFFFF0u, &n));
+  CHECK(__wasi_fd_close(file) == 0);
+}
+
 static void subdir_and_fds(void) {
   __wasi_fd_t sub = 0;
   CHECK(open_at(sandbox, "sub", __WASI_OFLAGS_DIRECTORY, 0, &sub) == 0);
@@ -152,6 +182,7 @@ int main(void) {
   nul_bytes();
   stats_and_links();
   mutations();
+  bad_pointers();
   subdir_and_fds();
   read_only();
   return 0;
