@@ -178,7 +178,22 @@ TEST_P(WasiHostBackends, RenameLinkAndSymlinkCannotReachOutside) {
   EXPECT_EQ(h.call("path_symlink", {Harness::kScratch, 13, 3, Harness::kScratch2, 1}), kOk);
   uint32_t fd;
   EXPECT_EQ(h.open(3, "l", 0, rights::kFdRead, fd), kNotcap);  // and never followed out
-  EXPECT_TRUE(exists(top / "in/file"));
+  // Metadata through the same routes: stat, set_times, readlink, mkdir, unlink, rmdir.
+  for (std::string_view t : {"../out/secret", "outlink/secret", "outlink/../out/secret"}) {
+    uint32_t p = h.put(Harness::kScratch, t);
+    EXPECT_EQ(h.call("path_filestat_get", {3, 0, p, t.size(), 3000}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_get", {3, 1, p, t.size(), 3000}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_set_times", {3, 1, p, t.size(), 0, 0, 2}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_set_times", {3, 0, p, t.size(), 0, 0, 2}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_readlink", {3, p, t.size(), 3000, 64, 3100}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_unlink_file", {3, p, t.size()}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_create_directory", {3, p, t.size()}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_remove_directory", {3, p, t.size()}), kNotcap) << t;
+  }
+  uint32_t dotdot = h.put(Harness::kScratch, "..");
+  EXPECT_EQ(h.call("path_filestat_get", {3, 0, dotdot, 2, 3000}), kNotcap);
+  EXPECT_EQ(h.call("path_remove_directory", {3, dotdot, 2}), kNotcap);
+  EXPECT_TRUE(exists(top / "in/file") && exists(top / "out/secret"));
   EXPECT_FALSE(exists(top / "out/moved") || exists(top / "in/got"));
 }
 

@@ -288,6 +288,23 @@ TEST(WasiIo, WriteToAClosedPipeIsEpipeNotSigpipe) {
   EXPECT_EQ(h.call("fd_write", {1, 0, 1, 200}), kErr(Errno::kPipe));
 }
 
+// Opening a FIFO without a writer does not hang the host; the descriptor is blocking again.
+TEST(WasiIo, OpeningAFifoDoesNotBlock) {
+  TempDir dir;
+  ASSERT_EQ(mkfifo((dir / "fifo").c_str(), 0600), 0);
+  Harness h(config({{"/d", dir.path(), false, ResolveMode::kBeneath}}));
+  ASSERT_TRUE(h.ok());
+  uint32_t fd;
+  auto t0 = Clock::now();
+  ASSERT_EQ(h.open(3, "fifo", 0, rights::kFdRead, fd), kOk);
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(2));
+  ASSERT_EQ(h.call("fd_fdstat_get", {fd, 100}), kOk);
+  EXPECT_EQ(h.load<Fdstat>(100).fs_flags & fdflags::kNonblock, 0);
+  EXPECT_EQ(h.open(3, "fifo", 0, rights::kFdWrite, fd, 1, fdflags::kNonblock), kOk);  // reader
+  ASSERT_EQ(h.call("fd_fdstat_get", {fd, 100}), kOk);
+  EXPECT_NE(h.load<Fdstat>(100).fs_flags & fdflags::kNonblock, 0);
+}
+
 TEST(WasiIo, StdioKindsAndRights) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
