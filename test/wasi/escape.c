@@ -46,6 +46,8 @@ static void opens(void) {
   try_open("loop", 0);
   try_open("hello.txt/..", 0);
   try_open("escape_file", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC);
+  /* Through the writable preopen into the read-only one: still leaving /sandbox. */
+  try_open("to_readonly", __WASI_OFLAGS_TRUNC);
 }
 
 static void nul_bytes(void) {

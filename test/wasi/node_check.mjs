@@ -23,7 +23,7 @@ function makeFixture() {
     escape_abs: '/', escape_etc: '/etc/passwd', escape_rel: '../outside',
     escape_file: '../outside/secret.txt', chain1: 'chain2', chain2: 'sub/../chain3',
     chain3: '../outside/secret.txt', proc_root: '/proc/self/root', proc_fd: '/proc/self/fd',
-    inside_link: 'sub/inner.txt', loop: 'loop',
+    inside_link: 'sub/inner.txt', to_readonly: '../readonly/ro.txt', loop: 'loop',
   };
   for (const [name, target] of Object.entries(links)) {
     fs.symlinkSync(target, path.join(tmp, 'sandbox', name));

@@ -58,7 +58,7 @@ class CaseDir {
   std::vector<std::string> expand(const std::vector<std::string>& texts) const;
   // Writes `text` to a file in the case dir and returns its path.
   std::string write_file(const std::string& name, const std::string& text) const;
-  // True when outside/secret.txt is untouched and nothing new appeared in outside/.
+  // True when outside/ and readonly/ hold exactly their one original file, unchanged.
   bool outside_untouched() const;
 
   int port = 0;          // a free TCP port picked for {port}
