@@ -60,8 +60,11 @@ const moduleDir = process.argv[2];
 const write = process.argv.includes('--write');
 const only = process.argv.slice(3).filter((a) => a !== '--write');
 const cases = JSON.parse(fs.readFileSync(path.join(here, 'cases.json'), 'utf8'));
+// proc_raise: uvwasi raises the signal in node itself (SIGSTOP stops it, SIGUSR1 starts its
+// inspector), so that case is not run here.
+const skipped = new Set(['proc_raise']);
 for (const c of cases) {
-  if (c.cli_only || (c.options || []).includes('--tcplisten')) continue;
+  if (c.cli_only || (c.options || []).includes('--tcplisten') || skipped.has(c.name)) continue;
   if (only.length && !only.includes(c.name)) continue;
   const tmp = makeFixture();
   const opts = (c.options || []).map((o) => expand(o, tmp));
