@@ -84,8 +84,8 @@ void print_results(const engine::FuncType& type, const Outcome& outcome) {
   std::fflush(stdout);
 }
 
-// Runs `_initialize` (reactors) then the --invoke export; nullopt when the arguments were bad.
-std::optional<int> invoke(const RunOptions& options, engine::Store& store,
+// Runs `_initialize` (reactors) then the --invoke export; returns the exit status.
+int invoke(const RunOptions& options, engine::Store& store,
                           engine::Instance& instance, const Watchdog* watchdog) {
   std::optional<engine::Extern> fn = instance.find_export(*options.invoke);
   if (!fn || fn->kind != engine::ExternKind::kFunc) {
@@ -103,7 +103,7 @@ std::optional<int> invoke(const RunOptions& options, engine::Store& store,
     absl::StatusOr<Outcome> out = store.invoke(init->func, {});
     if (!out.ok()) {
       report(absl::StrCat(options.module_path, ": _initialize: ", out.status().message()));
-      return std::nullopt;
+      return kExitLoad;
     }
     if (!out->returned()) return finish(options, *out, watchdog && watchdog->fired());
   }
@@ -126,9 +126,9 @@ int run_entry(const RunOptions& options, engine::Store& store, engine::Instance&
                                           blocked, kExitTimeout);
   }
   if (options.invoke) {
-    std::optional<int> status = invoke(options, store, instance, watchdog.get());
+    int status = invoke(options, store, instance, watchdog.get());
     if (watchdog) watchdog->stop();
-    return status.value_or(kExitLoad);
+    return status;
   }
   std::optional<engine::Extern> start = instance.find_export("_start");
   if (!start || start->kind != engine::ExternKind::kFunc) {
