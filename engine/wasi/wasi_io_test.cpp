@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -228,6 +229,34 @@ TEST(WasiIo, InterruptEndsABlockedRead) {
   // The host call returns EINTR; the wrapper may then stop at its own interrupt check.
   EXPECT_TRUE((o.returned() && raw_as_i32(o.results[0]) == kErr(Errno::kIntr)) ||
               (o.trapped() && o.trap.code == TrapCode::kInterrupted));
+  close(p[1]);
+}
+
+// A signal that interrupts a blocked call without Store::interrupt is retried: the guest never
+// sees EINTR and gets its data.
+TEST(WasiIo, HostSignalsAreRetried) {
+  struct sigaction sa = {}, old;
+  sa.sa_handler = [](int) {};
+  sigaction(SIGUSR1, &sa, &old);  // no SA_RESTART: poll and read fail with EINTR
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  Harness h(config({}, p[0]));
+  close(p[0]);
+  ASSERT_TRUE(h.ok());
+  h.store(0, Iovec{100, 10});
+  pthread_t self = pthread_self();
+  std::thread poker([&] {
+    for (int i = 0; i < 5; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      pthread_kill(self, SIGUSR1);
+    }
+    ASSERT_EQ(write(p[1], "data", 4), 4);
+  });
+  int e = h.call("fd_read", {0, 0, 1, 200});
+  poker.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(e, kOk);
+  EXPECT_EQ(h.load<uint32_t>(200), 4u);
   close(p[1]);
 }
 
