@@ -85,8 +85,8 @@ void print_results(const engine::FuncType& type, const Outcome& outcome) {
 }
 
 // Runs `_initialize` (reactors) then the --invoke export; returns the exit status.
-int invoke(const RunOptions& options, engine::Store& store,
-                          engine::Instance& instance, const Watchdog* watchdog) {
+int invoke(const RunOptions& options, engine::Store& store, engine::Instance& instance,
+           const Watchdog* watchdog) {
   std::optional<engine::Extern> fn = instance.find_export(*options.invoke);
   if (!fn || fn->kind != engine::ExternKind::kFunc) {
     report(absl::StrCat(options.module_path, ": no exported function \"", *options.invoke, "\""));
