@@ -13,7 +13,7 @@ EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test run spec asan format format-check tidy clean bench fuzz
+.PHONY: all deps configure build test run run-local spec asan format format-check tidy clean bench fuzz
 
 all: build
 
@@ -30,10 +30,14 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
-# The main job: the capability demo (examples/) run by the runner CLI with a granted docroot and
-# two environment variables (examples/README.md explains the output).
+# The main job: the capability demo (examples/) as a container: a private containerd runs it
+# through our shim (ctr run --runtime io.containerd.wasm.v1); examples/README.md explains it.
 run: build
-	@test -x $(WASMRUN) || { echo "run: $(WASMRUN) was not built" >&2; exit 1; }
+	examples/run-in-containerd.sh $(BUILD_DIR) $(EXAMPLE)
+
+# The same demo run directly by the runner CLI with a granted docroot and two variables.
+run-local: build
+	@test -x $(WASMRUN) || { echo "run-local: $(WASMRUN) was not built" >&2; exit 1; }
 	$(WASMRUN) --dir /docroot:examples/docroot:ro --env GREETING=hello --env USER=demo $(EXAMPLE)
 
 # The spec-test runner over the core test suite (per-file counts and a total line).

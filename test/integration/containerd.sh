@@ -77,6 +77,7 @@ ws_ctrd_stop() {
 ws_ctrd_cleanup() {
   local rc=$?
   [[ -n "$WS_CTRD_DIR" ]] || return $rc
+  set +e  # best effort from here on, also under a caller's `set -e -o pipefail`
   if [[ -n "$WS_CTRD_PID" ]]; then
     for t in $(ctrx tasks ls -q 2>/dev/null); do ctrx tasks kill -s 9 "$t" >/dev/null 2>&1 || true; done
     sleep 0.2
