@@ -91,4 +91,14 @@ absl::StatusOr<Outcome> call_export(Store& store, const Instance& instance, std:
   return store.invoke(e->func, args);
 }
 
+absl::StatusOr<Outcome> run_command(Store& store, const Instance& instance) {
+  absl::StatusOr<Outcome> out = call_export(store, instance, "_start", {});
+  if (out.ok() && out->returned()) {
+    out->kind = Outcome::Kind::kExited;
+    out->exit_code = 0;
+    out->results.clear();
+  }
+  return out;
+}
+
 }  // namespace ws::engine

@@ -16,6 +16,7 @@
 #include "engine/runtime/store.h"
 #include "engine/runtime/value.h"
 #include "engine/validate/validator.h"
+#include "engine/wasi/wasi.h"
 
 namespace ws::engine {
 
@@ -62,5 +63,11 @@ absl::StatusOr<Instance*> instantiate(Store& store, const CompiledModule& module
 // Calls the function exported as `name`; NOT_FOUND when there is no such function export.
 absl::StatusOr<Outcome> call_export(Store& store, const Instance& instance, std::string_view name,
                                     std::span<const abi::RawValue> args);
+
+// Runs a WASI command: calls its exported `_start` with no arguments (NOT_FOUND when there is
+// none, or when it is not a function). A `_start` that returns normally is reported as
+// Exited{0}, as a process whose main returned 0; proc_exit gives Exited{code}; a trap stays a
+// trap. Define the WASI imports first with wasi::WasiContext::define (engine/wasi/wasi.h).
+absl::StatusOr<Outcome> run_command(Store& store, const Instance& instance);
 
 }  // namespace ws::engine
