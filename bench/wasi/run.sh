@@ -72,13 +72,17 @@ time_cmd() {
   return $rc
 }
 
-# best_of K OUT_FILE CMD...: best wall time of K runs (all outputs must be equal), or "fail".
+# best_of K OUT_FILE CMD...: best wall time of K runs (all outputs must be equal), or "fail"
+# (the failing run's exit code in OUT_FILE.rc).
 best_of() {
-  local k="$1" out="$2" best="" t i
+  local k="$1" out="$2" best="" t i rc
   shift 2
   for ((i = 0; i < k; ++i)); do
-    if ! t=$(time_cmd "$out.$i" "$@"); then
-      note "failed: $* (stderr: $(head -c 400 "$out.$i.err"))"
+    rc=0
+    t=$(time_cmd "$out.$i" "$@") || rc=$?
+    if [[ $rc -ne 0 ]]; then
+      echo "$rc" >"$out.rc"
+      note "failed (exit $rc): $* (stderr: $(head -c 400 "$out.$i.err"))"
       echo fail
       return 0
     fi
@@ -209,8 +213,10 @@ else
     local name="$1" t
     shift
     t=$(best_of "$ruby_runs" "$tmp/ruby.$name" timeout "$ruby_timeout" "$@")
-    if [[ "$t" == fail ]]; then
-      echo "failed or timed out (limit ${ruby_timeout} s)"
+    if [[ "$t" == fail && "$(cat "$tmp/ruby.$name.rc" 2>/dev/null)" == 124 ]]; then
+      echo "timed out after ${ruby_timeout} s"
+    elif [[ "$t" == fail ]]; then
+      echo "failed (exit $(cat "$tmp/ruby.$name.rc" 2>/dev/null || echo '?'))"
     else
       awk -v s="$t" 'BEGIN { printf "%.3f", s }'
     fi
