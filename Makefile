@@ -8,10 +8,12 @@ JOBS       ?= 2
 SPEC_DIR   ?= $(abspath ../shared/wasm-spec)
 CMAKE_ARGS ?=
 SPEC_RUNNER = $(BUILD_DIR)/test/spec/ws_spec_runner
+WASMRUN     = $(BUILD_DIR)/tools/wasmrun/wasmrun
+EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test run asan format format-check tidy clean bench fuzz
+.PHONY: all deps configure build test run spec asan format format-check tidy clean bench fuzz
 
 all: build
 
@@ -28,11 +30,15 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
-# The main job. The runner CLI (wasmrun) comes with a later issue; until then the main job is
-# the spec-test runner over the core test suite.
+# The main job: the capability demo (examples/) run by the runner CLI with a granted docroot and
+# two environment variables (examples/README.md explains the output).
 run: build
-	@echo "run: the wasmrun CLI is not there yet (later issue); running the spec-test runner over $(SPEC_DIR)"
-	@test -x $(SPEC_RUNNER) || { echo "run: $(SPEC_RUNNER) was not built" >&2; exit 1; }
+	@test -x $(WASMRUN) || { echo "run: $(WASMRUN) was not built" >&2; exit 1; }
+	$(WASMRUN) --dir /docroot:examples/docroot:ro --env GREETING=hello --env USER=demo $(EXAMPLE)
+
+# The spec-test runner over the core test suite (per-file counts and a total line).
+spec: build
+	@test -x $(SPEC_RUNNER) || { echo "spec: $(SPEC_RUNNER) was not built" >&2; exit 1; }
 	$(SPEC_RUNNER) --spec-dir $(SPEC_DIR) --jobs $(JOBS)
 
 asan: deps

@@ -37,11 +37,10 @@ absl::Status add_stdio(Env& env, uint32_t guest_fd, int fd) {
     return host_error("stdio descriptor", std::to_string(fd), errno);
   e->kind = FdKind::kStdio;
   e->rights_base = rights::kStdio;
-  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-    // wasi-libc's isatty() wants a character device without seek rights.
-    e->rights_base &= ~(rights::kFdSeek | rights::kFdTell);
-    e->may_block = !S_ISDIR(st.st_mode);
-  }
+  // wasi-libc's isatty() wants a character device without seek rights. Pipes keep them, so
+  // seeking there is ESPIPE as on POSIX.
+  if (S_ISCHR(st.st_mode)) e->rights_base &= ~(rights::kFdSeek | rights::kFdTell);
+  e->may_block = S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
   env.fds.put(guest_fd, std::move(e));
   return absl::OkStatus();
 }

@@ -56,8 +56,14 @@ Errno path_open(Call& c) {
   int flags = open_flags(oflags, fdfl, base & kReadRights, base & kWriteRights);
   bool follow = (dirflags & lookupflags::kSymlinkFollow) != 0;
   auto e = std::make_unique<FdEntry>();
-  err = open_beneath(dp.root, dp.path, flags, 0666, follow, e->fd);
+  // Opened non-blocking so a FIFO without a peer cannot hang the host thread (where
+  // Store::interrupt could not reach it); blocking mode is restored afterwards if asked for.
+  err = open_beneath(dp.root, dp.path, flags | O_NONBLOCK, 0666, follow, e->fd);
   if (err != Errno::kSuccess) return err;
+  if ((flags & O_NONBLOCK) == 0) {
+    int fl = fcntl(e->fd.get(), F_GETFL);
+    if (fl < 0 || fcntl(e->fd.get(), F_SETFL, fl & ~O_NONBLOCK) != 0) return last_errno();
+  }
   struct stat st;
   if (fstat(e->fd.get(), &st) != 0) return last_errno();
   if (S_ISDIR(st.st_mode)) {

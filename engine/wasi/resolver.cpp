@@ -22,6 +22,7 @@ constexpr int kMaxSymlinks = 40;  // Linux's MAXSYMLINKS
 constexpr int kOpenat2Retries = 64;
 
 std::atomic<ResolveBackend> g_backend{ResolveBackend::kAuto};
+std::atomic<bool> g_openat2_lost{false};
 
 long sys_openat2(int dirfd, const char* path, open_how* how) {
   return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
@@ -36,7 +37,10 @@ ResolveBackend probe_backend() {
     ::close(static_cast<int>(fd));
     return ResolveBackend::kOpenat2;
   }
-  return ResolveBackend::kWalk;  // ENOSYS (old kernel), EINVAL (unknown flags), EPERM (seccomp)
+  // ENOSYS: an older kernel; EINVAL or E2BIG: unknown flags or struct; EPERM: seccomp. Any
+  // other error (an unreadable working directory) still proves the call works.
+  bool refused = errno == ENOSYS || errno == EINVAL || errno == E2BIG || errno == EPERM;
+  return refused ? ResolveBackend::kWalk : ResolveBackend::kOpenat2;
 }
 
 // Checks what both backends require of a guest path.
@@ -216,8 +220,12 @@ Errno open_beneath(const Root& root, std::string_view path, int flags, mode_t mo
                    UniqueFd& out) {
   Errno e = check_path(root, path);
   if (e != Errno::kSuccess) return e;
-  if (resolve_backend() == ResolveBackend::kOpenat2) {
-    return openat2_open(root, std::string(path), flags, mode, follow, out);
+  if (resolve_backend() == ResolveBackend::kOpenat2 && !g_openat2_lost.load()) {
+    e = openat2_open(root, std::string(path), flags, mode, follow, out);
+    // A seccomp filter installed after the probe (a container's profile) may refuse openat2
+    // with ENOSYS: from then on this process walks.
+    if (e != Errno::kNosys) return e;
+    g_openat2_lost.store(true);
   }
   return Walker(root).open(path, flags, mode, follow, out);
 }

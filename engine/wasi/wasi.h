@@ -39,7 +39,7 @@ struct WasiConfig {
   // Host descriptors of listening sockets (duplicated by create(); the caller keeps its own).
   std::vector<int> listen_sockets;
   // Host descriptors for guest fds 0, 1, 2 (duplicated by create()): files, pipes, FIFOs,
-  // terminals, sockets.
+  // terminals, sockets. A negative value gives the guest /dev/null there.
   int stdin_fd = 0;
   int stdout_fd = 1;
   int stderr_fd = 2;

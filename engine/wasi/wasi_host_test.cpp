@@ -142,7 +142,14 @@ TEST_F(ReadOnly, EveryWriteIsNotCapable) {
   EXPECT_TRUE(exists(ro_ / "dir") && exists(rw_ / "mine"));
 }
 
-TEST(WasiHost, RenameLinkAndSymlinkCannotReachOutside) {
+// Runs the rest of a test body once per resolver backend.
+class WasiHostBackends : public ::testing::TestWithParam<ResolveBackend> {
+ protected:
+  void SetUp() override { set_resolve_backend(GetParam()); }
+  void TearDown() override { set_resolve_backend(ResolveBackend::kAuto); }
+};
+
+TEST_P(WasiHostBackends, RenameLinkAndSymlinkCannotReachOutside) {
   TempDir top;
   mkdir((top / "in").c_str(), 0755);
   mkdir((top / "out").c_str(), 0755);
@@ -171,8 +178,55 @@ TEST(WasiHost, RenameLinkAndSymlinkCannotReachOutside) {
   EXPECT_EQ(h.call("path_symlink", {Harness::kScratch, 13, 3, Harness::kScratch2, 1}), kOk);
   uint32_t fd;
   EXPECT_EQ(h.open(3, "l", 0, rights::kFdRead, fd), kNotcap);  // and never followed out
-  EXPECT_TRUE(exists(top / "in/file"));
+  // Metadata through the same routes: stat, set_times, readlink, mkdir, unlink, rmdir.
+  for (std::string_view t : {"../out/secret", "outlink/secret", "outlink/../out/secret"}) {
+    uint32_t p = h.put(Harness::kScratch, t);
+    EXPECT_EQ(h.call("path_filestat_get", {3, 0, p, t.size(), 3000}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_get", {3, 1, p, t.size(), 3000}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_set_times", {3, 1, p, t.size(), 0, 0, 2}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_filestat_set_times", {3, 0, p, t.size(), 0, 0, 2}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_readlink", {3, p, t.size(), 3000, 64, 3100}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_unlink_file", {3, p, t.size()}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_create_directory", {3, p, t.size()}), kNotcap) << t;
+    EXPECT_EQ(h.call("path_remove_directory", {3, p, t.size()}), kNotcap) << t;
+  }
+  uint32_t dotdot = h.put(Harness::kScratch, "..");
+  EXPECT_EQ(h.call("path_filestat_get", {3, 0, dotdot, 2, 3000}), kNotcap);
+  EXPECT_EQ(h.call("path_remove_directory", {3, dotdot, 2}), kNotcap);
+  EXPECT_TRUE(exists(top / "in/file") && exists(top / "out/secret"));
   EXPECT_FALSE(exists(top / "out/moved") || exists(top / "in/got"));
+}
+
+// A directory fd opened under a preopen: kBeneath makes it its own boundary; kInRoot keeps
+// the guest's `/` (its `..` and absolute symlinks reach the rest of the root, no further).
+TEST_P(WasiHostBackends, DirectoryDescriptorsKeepTheirPreopensRules) {
+  TempDir top;
+  mkdir((top / "usr").c_str(), 0755);
+  mkdir((top / "etc").c_str(), 0755);
+  testing::write_file(top / "etc/x", "etc-x");
+  symlink("/etc", (top / "usr/link").c_str());
+  for (ResolveMode mode : {ResolveMode::kBeneath, ResolveMode::kInRoot}) {
+    Harness h(config_with({{"/", top.path(), false, mode}}));
+    ASSERT_TRUE(h.ok());
+    uint32_t usr, fd;
+    uint64_t dir_rights = rights::kPathOpen | rights::kFdRead | rights::kFdReaddir;
+    ASSERT_EQ(h.open(3, "usr", oflags::kDirectory, dir_rights, usr), kOk);
+    int up = h.open(usr, "../etc/x", 0, rights::kFdRead, fd);
+    int link = h.open(usr, "link/x", 0, rights::kFdRead, fd);
+    int abs = h.open(usr, "/etc/x", 0, rights::kFdRead, fd);
+    int far = h.open(usr, "../../../etc/passwd", 0, rights::kFdRead, fd);
+    if (mode == ResolveMode::kBeneath) {
+      EXPECT_EQ(up, kNotcap);
+      EXPECT_EQ(link, kNotcap);
+      EXPECT_EQ(abs, kNotcap);
+      EXPECT_EQ(far, kNotcap);
+    } else {
+      EXPECT_EQ(up, kOk);
+      EXPECT_EQ(link, kOk);
+      EXPECT_EQ(abs, kOk);
+      EXPECT_EQ(far, kErr(Errno::kNoent));  // <top>/etc/passwd does not exist
+    }
+  }
 }
 
 TEST(WasiHost, RightsOnlyNarrow) {
@@ -194,6 +248,12 @@ TEST(WasiHost, RightsOnlyNarrow) {
   EXPECT_EQ(h.call("fd_fdstat_set_rights", {3, 0, 0}), kOk);
   EXPECT_EQ(h.open(3, "f", 0, rights::kFdRead, fd), kNotcap);  // no PATH_OPEN any more
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, WasiHostBackends,
+                         ::testing::Values(ResolveBackend::kOpenat2, ResolveBackend::kWalk),
+                         [](const auto& info) {
+                           return info.param == ResolveBackend::kWalk ? "walk" : "openat2";
+                         });
 
 }  // namespace
 }  // namespace ws::engine::wasi

@@ -143,6 +143,22 @@ TEST_P(WasiRun, EscapesAreNotCapable) {
             "raw link/data.txt: 76\n");
 }
 
+TEST_P(WasiRun, InRootPreopenIsTheGuestsRoot) {
+  TempDir root;
+  mkdir((root / "etc").c_str(), 0755);
+  mkdir((root / "usr").c_str(), 0755);
+  mkdir((root / "usr/lib").c_str(), 0755);
+  testing::write_file(root / "usr/lib/os-release", "ID=inside\n");
+  symlink("/usr/lib/os-release", (root / "etc/os-release").c_str());
+  RunResult r = run_guest(
+      "in_root", config({"in_root"}, {}, {{"/", root.path(), true, ResolveMode::kInRoot}}));
+  EXPECT_EQ(r.outcome.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "/etc/os-release: 10 ID=inside\n"
+            "/../../../etc/os-release: 10 ID=inside\n"
+            "/usr/lib/../../etc/os-release: 10 ID=inside\n");
+}
+
 TEST(WasiRunCommand, MissingStartIsNotFound) {
   Engine engine;
   auto cm = engine.load({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});

@@ -7,7 +7,7 @@ int main(void) {
   __wasi_size_t argc = 0, argv_size = 0;
   show("args_sizes_get", __wasi_args_sizes_get(&argc, &argv_size));
   char** argv = calloc(argc + 1, sizeof(char*));
-  char* argv_buf = malloc(argv_size);
+  char* argv_buf = malloc(argv_size + 1);
   show("args_get", __wasi_args_get((uint8_t**)argv, (uint8_t*)argv_buf));
   printf("argc = %u\n", (unsigned)argc);
   /* argv[0] is the module path as the runner was given it: print its last component. */
@@ -24,7 +24,7 @@ int main(void) {
   __wasi_size_t envc = 0, env_size = 0;
   show("environ_sizes_get", __wasi_environ_sizes_get(&envc, &env_size));
   char** env = calloc(envc + 1, sizeof(char*));
-  char* env_buf = malloc(env_size);
+  char* env_buf = malloc(env_size + 1);
   show("environ_get", __wasi_environ_get((uint8_t**)env, (uint8_t*)env_buf));
   printf("envc = %u, bytes = %u\n", (unsigned)envc, (unsigned)env_size);
   for (__wasi_size_t i = 0; i < envc; ++i) printf("env[%u] = \"%s\"\n", (unsigned)i, env[i]);

@@ -2,8 +2,7 @@
 #include "common.h"
 
 int main(void) {
-  static const char* const names[] = {"realtime", "monotonic", "process_cputime",
-                                      "thread_cputime"};
+  static const char* const names[] = {"realtime", "monotonic", "process_cputime", "thread_cputime"};
   for (__wasi_clockid_t id = 0; id < 4; ++id) {
     __wasi_timestamp_t res = 0, t = 0;
     char label[64];

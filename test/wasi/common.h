@@ -51,15 +51,21 @@ static inline int preopen_fd(const char* name) {
   }
 }
 
-/* path_open with every right the directory passes on (as wasi-libc's open does); returns the
- * errno and stores the descriptor. */
+/* path_open with the rights wasi-libc's open() asks for: read and write for files, read-only for
+ * directories (O_DIRECTORY), within what the directory passes on. Returns the errno and stores
+ * the descriptor. */
 static inline __wasi_errno_t open_at(int dir, const char* path, __wasi_oflags_t oflags,
                                      __wasi_lookupflags_t lookup, __wasi_fd_t* fd) {
   __wasi_fdstat_t st;
   __wasi_errno_t e = __wasi_fd_fdstat_get((__wasi_fd_t)dir, &st);
   if (e != 0) return e;
-  return __wasi_path_open((__wasi_fd_t)dir, lookup, path, oflags, st.fs_rights_inheriting,
-                          st.fs_rights_inheriting, 0, fd);
+  __wasi_rights_t rights = st.fs_rights_inheriting;
+  if (oflags & __WASI_OFLAGS_DIRECTORY) {
+    rights &= ~(__WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_ALLOCATE |
+                __WASI_RIGHTS_FD_FILESTAT_SET_SIZE);
+  }
+  return __wasi_path_open((__wasi_fd_t)dir, lookup, path, oflags, rights, st.fs_rights_inheriting,
+                          0, fd);
 }
 
 #define CHECK(cond)                                                 \

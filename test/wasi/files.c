@@ -55,16 +55,14 @@ static void filestat(__wasi_fd_t fd) {
   __wasi_filestat_t st;
   show("fd_allocate(0, 100)", __wasi_fd_allocate(fd, 0, 100));
   CHECK(__wasi_fd_filestat_get(fd, &st) == 0);
-  printf("size after allocate: %llu, regular file: %s, nlink %llu\n",
-         (unsigned long long)st.size, st.filetype == __WASI_FILETYPE_REGULAR_FILE ? "yes" : "no",
-         (unsigned long long)st.nlink);
+  printf("size after allocate: %llu, regular file: %s, nlink %llu\n", (unsigned long long)st.size,
+         st.filetype == __WASI_FILETYPE_REGULAR_FILE ? "yes" : "no", (unsigned long long)st.nlink);
   show("fd_filestat_set_size(11)", __wasi_fd_filestat_set_size(fd, 11));
   CHECK(__wasi_fd_filestat_get(fd, &st) == 0);
   printf("size: %llu\n", (unsigned long long)st.size);
   __wasi_timestamp_t atim = 1000000000ull * 1000000000ull, mtim = atim + 123456789;
-  show("fd_filestat_set_times", __wasi_fd_filestat_set_times(fd, atim, mtim,
-                                                              __WASI_FSTFLAGS_ATIM |
-                                                                  __WASI_FSTFLAGS_MTIM));
+  show("fd_filestat_set_times",
+       __wasi_fd_filestat_set_times(fd, atim, mtim, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   CHECK(__wasi_fd_filestat_get(fd, &st) == 0);
   printf("atim ok: %s, mtim ok: %s\n", st.atim == atim ? "yes" : "no",
          st.mtim == mtim ? "yes" : "no");

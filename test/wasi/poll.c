@@ -15,8 +15,7 @@ static __wasi_subscription_t clock_sub(__wasi_userdata_t ud, __wasi_timestamp_t 
   return s;
 }
 
-static __wasi_subscription_t fd_sub(__wasi_userdata_t ud, __wasi_eventtype_t type,
-                                    __wasi_fd_t fd) {
+static __wasi_subscription_t fd_sub(__wasi_userdata_t ud, __wasi_eventtype_t type, __wasi_fd_t fd) {
   __wasi_subscription_t s;
   memset(&s, 0, sizeof s);
   s.userdata = ud;

@@ -34,10 +34,17 @@ static int by_name(const void* a, const void* b) {
   return strcmp(((const struct entry*)a)->name, ((const struct entry*)b)->name);
 }
 
+static int is_dot(const char* name) { return !strcmp(name, ".") || !strcmp(name, ".."); }
+
+/* "." and ".." may or may not be listed (wasmtime lists them, node does not): left out. */
 static void print_sorted(const char* label, struct entry* e, int n) {
   qsort(e, (size_t)n, sizeof *e, by_name);
-  printf("%s:", label);
-  for (int i = 0; i < n; ++i) printf(" %s(%u)", e[i].name, (unsigned)e[i].type);
+  int shown = 0;
+  for (int i = 0; i < n; ++i) shown += !is_dot(e[i].name);
+  printf("%s (%d without . and ..):", label, shown);
+  for (int i = 0; i < n; ++i) {
+    if (!is_dot(e[i].name)) printf(" %s(%u)", e[i].name, (unsigned)e[i].type);
+  }
   printf("\n");
 }
 
@@ -59,7 +66,7 @@ int main(void) {
   show("fd_readdir(cookie 0)", __wasi_fd_readdir(dir, buf, sizeof buf, 0, &used));
   struct entry all[MAX_ENTRIES];
   int n = parse(buf, used, all, MAX_ENTRIES);
-  printf("entries: %d, buffer not filled: %s\n", n, used < sizeof buf ? "yes" : "no");
+  printf("buffer not filled: %s\n", used < sizeof buf ? "yes" : "no");
 
   /* Resuming from the cookie after entry k yields entries k+1.. in the same order. */
   int k = 2;
@@ -78,16 +85,16 @@ int main(void) {
   int got = 0, calls = 0;
   __wasi_dircookie_t cookie = __WASI_DIRCOOKIE_START;
   for (;;) {
-    uint8_t small[40];
+    uint8_t small[64]; /* one or two entries */
     __wasi_size_t u = 0;
     CHECK(__wasi_fd_readdir(dir, small, sizeof small, cookie, &u) == 0);
     ++calls;
     int c = parse(small, u, paged + got, MAX_ENTRIES - got);
     if (c > 0) cookie = paged[got + c - 1].next;
     got += c;
-    if (u < sizeof small || calls > 100) break;
+    if (u < sizeof small || calls > 100 || c == 0) break;
   }
-  printf("paged: %d entries, more than one call: %s\n", got, calls > 1 ? "yes" : "no");
+  printf("paging took more than one call: %s\n", calls > 1 ? "yes" : "no");
   print_sorted("full listing", all, n);
   print_sorted("paged listing", paged, got);
 

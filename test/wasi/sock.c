@@ -1,16 +1,20 @@
-/* sock_accept, sock_recv, sock_send, sock_shutdown on the listener wasmrun --tcplisten passes as
- * fd 3 (no preopens). The test's host-side client sends "ping\n" and expects "pong: ping\n". */
+/* sock_accept, sock_recv, sock_send, sock_shutdown on the listener wasmrun --tcplisten passes:
+ * fd 3 with no preopens, or the number given as argv[1] (sockets come after the preopens). The
+ * test's host-side client sends "ping\n" and expects "pong: ping\n". */
+#include <stdlib.h>
+
 #include "common.h"
 
-int main(void) {
+int main(int argc, char** argv) {
+  __wasi_fd_t listener = argc > 1 ? (__wasi_fd_t)atoi(argv[1]) : 3;
   __wasi_prestat_t ps;
-  show("fd_prestat_get(3) on the listener", __wasi_fd_prestat_get(3, &ps));
+  show("fd_prestat_get on the listener", __wasi_fd_prestat_get(listener, &ps));
   __wasi_fdstat_t st;
-  CHECK(__wasi_fd_fdstat_get(3, &st) == 0);
+  CHECK(__wasi_fd_fdstat_get(listener, &st) == 0);
   printf("listener filetype: %u\n", (unsigned)st.fs_filetype);
   __wasi_fd_t conn = 0;
   show("sock_accept(stdout)", __wasi_sock_accept(1, 0, &conn));
-  show("sock_accept(3)", __wasi_sock_accept(3, 0, &conn));
+  show("sock_accept(listener)", __wasi_sock_accept(listener, 0, &conn));
   CHECK(__wasi_fd_fdstat_get(conn, &st) == 0);
   printf("connection filetype: %u\n", (unsigned)st.fs_filetype);
 
@@ -23,7 +27,7 @@ int main(void) {
     if (__wasi_sock_recv(conn, &iov, 1, 0, &n, &flags) != 0 || n == 0) break;
     got += n;
   }
-  printf("sock_recv: \"%.*s\"", (int)got, buf);
+  printf("sock_recv: \"%.*s\"\n", (int)got, buf);
   const char* parts[] = {"pong: ", buf};
   __wasi_ciovec_t out[2] = {{(const uint8_t*)parts[0], 6}, {(const uint8_t*)buf, got}};
   __wasi_size_t sent = 0;

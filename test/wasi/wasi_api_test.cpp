@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/engine.h"
+#include "engine/wasi/resolver.h"
 #include "engine/wasi/wasi.h"
 #include "test/wasi/wasi_cases.h"
 #include "tools/wasmrun/options.h"
@@ -59,10 +60,8 @@ std::vector<WasiCase> api_cases() {
   return out;
 }
 
-class EngineApiCase : public ::testing::TestWithParam<WasiCase> {};
-
-TEST_P(EngineApiCase, OutputAndOutcome) {
-  const WasiCase& c = GetParam();
+// Runs `c` in this process and checks everything the case expects.
+void run_case(const WasiCase& c) {
   CaseDir dir;
   std::string module = std::string(WS_WASI_WASM_DIR) + "/" + c.module + ".wasm";
   std::vector<std::string> argv = dir.expand(c.options);
@@ -96,7 +95,7 @@ TEST_P(EngineApiCase, OutputAndOutcome) {
 
   std::unique_ptr<TcpClient> client;
   if (!c.client_send.empty()) client = std::make_unique<TcpClient>(dir.port, c.client_send);
-  auto outcome = engine::call_export(store, **instance, "_start", {});
+  auto outcome = engine::run_command(store, **instance);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   if (client) {
     EXPECT_EQ(client->join(), c.client_expect);
@@ -115,7 +114,27 @@ TEST_P(EngineApiCase, OutputAndOutcome) {
   EXPECT_TRUE(dir.outside_untouched());
 }
 
+class EngineApiCase : public ::testing::TestWithParam<WasiCase> {};
+
+TEST_P(EngineApiCase, OutputAndOutcome) { run_case(GetParam()); }
+
 INSTANTIATE_TEST_SUITE_P(Cases, EngineApiCase, ::testing::ValuesIn(api_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+// The same cases with engine/wasi's fallback sandbox (the component walk used where openat2 is
+// missing or refused): the hostile programs must fail the same way.
+class EngineApiWalkCase : public ::testing::TestWithParam<WasiCase> {
+ protected:
+  void SetUp() override { wasi::set_resolve_backend(wasi::ResolveBackend::kWalk); }
+  void TearDown() override { wasi::set_resolve_backend(wasi::ResolveBackend::kAuto); }
+};
+
+TEST_P(EngineApiWalkCase, OutputAndOutcome) {
+  ASSERT_EQ(wasi::resolve_backend(), wasi::ResolveBackend::kWalk);
+  run_case(GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, EngineApiWalkCase, ::testing::ValuesIn(api_cases()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -119,6 +119,7 @@ CaseDir::CaseDir() {
       {"proc_root", "/proc/self/root"},
       {"proc_fd", "/proc/self/fd"},
       {"inside_link", "sub/inner.txt"},
+      {"to_readonly", "../readonly/ro.txt"},
       {"loop", "loop"},
   };
   for (const auto& [name, target] : links) fs::create_symlink(target, root / "sandbox" / name);
@@ -150,14 +151,24 @@ std::string CaseDir::write_file(const std::string& name, const std::string& text
   return p;
 }
 
-bool CaseDir::outside_untouched() const {
-  fs::path outside = fs::path(path_) / "outside";
+namespace {
+
+// True when `dir` holds exactly one entry, `name`, with `content`.
+bool holds_only(const fs::path& dir, const char* name, const char* content) {
   size_t entries = 0;
-  for (const auto& e : fs::directory_iterator(outside)) {
+  for (const auto& e : fs::directory_iterator(dir)) {
     (void)e;
     ++entries;
   }
-  return entries == 1 && read_text((outside / "secret.txt").string()) == "secret\n";
+  return entries == 1 && read_text((dir / name).string()) == content;
+}
+
+}  // namespace
+
+bool CaseDir::outside_untouched() const {
+  fs::path root(path_);
+  return holds_only(root / "outside", "secret.txt", "secret\n") &&
+         holds_only(root / "readonly", "ro.txt", "read only\n");
 }
 
 TcpClient::TcpClient(int port, std::string send) : send_(std::move(send)) {
@@ -193,6 +204,7 @@ void TcpClient::run(int port) {
   if (write(fd, send_.data(), send_.size()) != static_cast<ssize_t>(send_.size())) {
     received_ = "<client: short write>";
   }
+  shutdown(fd, SHUT_WR);
   char buf[256];
   for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) received_.append(buf, n);
   close(fd);

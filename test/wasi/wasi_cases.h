@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,9 @@ struct WasiCase {
   std::string client_expect;
   bool cli_only = false;  // exercises wasmrun itself, not WASI
 };
+
+// gtest prints a case by its name.
+inline void PrintTo(const WasiCase& c, std::ostream* os) { *os << c.name; }
 
 // Reads `dir`/cases.json and each case's expected files from `dir`.
 absl::StatusOr<std::vector<WasiCase>> load_wasi_cases(const std::string& dir);
@@ -54,7 +58,7 @@ class CaseDir {
   std::vector<std::string> expand(const std::vector<std::string>& texts) const;
   // Writes `text` to a file in the case dir and returns its path.
   std::string write_file(const std::string& name, const std::string& text) const;
-  // True when outside/secret.txt is untouched and nothing new appeared in outside/.
+  // True when outside/ and readonly/ hold exactly their one original file, unchanged.
   bool outside_untouched() const;
 
   int port = 0;          // a free TCP port picked for {port}

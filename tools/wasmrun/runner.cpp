@@ -84,9 +84,9 @@ void print_results(const engine::FuncType& type, const Outcome& outcome) {
   std::fflush(stdout);
 }
 
-// Runs `_initialize` (reactors) then the --invoke export; nullopt when the arguments were bad.
-std::optional<int> invoke(const RunOptions& options, engine::Store& store,
-                          engine::Instance& instance, const Watchdog* watchdog) {
+// Runs `_initialize` (reactors) then the --invoke export; returns the exit status.
+int invoke(const RunOptions& options, engine::Store& store, engine::Instance& instance,
+           const Watchdog* watchdog) {
   std::optional<engine::Extern> fn = instance.find_export(*options.invoke);
   if (!fn || fn->kind != engine::ExternKind::kFunc) {
     report(absl::StrCat(options.module_path, ": no exported function \"", *options.invoke, "\""));
@@ -101,7 +101,10 @@ std::optional<int> invoke(const RunOptions& options, engine::Store& store,
   std::optional<engine::Extern> init = instance.find_export("_initialize");
   if (init && init->kind == engine::ExternKind::kFunc && *options.invoke != "_initialize") {
     absl::StatusOr<Outcome> out = store.invoke(init->func, {});
-    if (!out.ok()) return std::nullopt;
+    if (!out.ok()) {
+      report(absl::StrCat(options.module_path, ": _initialize: ", out.status().message()));
+      return kExitLoad;
+    }
     if (!out->returned()) return finish(options, *out, watchdog && watchdog->fired());
   }
   absl::StatusOr<Outcome> out = store.invoke(fn->func, *args);
@@ -123,9 +126,9 @@ int run_entry(const RunOptions& options, engine::Store& store, engine::Instance&
                                           blocked, kExitTimeout);
   }
   if (options.invoke) {
-    std::optional<int> status = invoke(options, store, instance, watchdog.get());
+    int status = invoke(options, store, instance, watchdog.get());
     if (watchdog) watchdog->stop();
-    return status.value_or(kExitLoad);
+    return status;
   }
   std::optional<engine::Extern> start = instance.find_export("_start");
   if (!start || start->kind != engine::ExternKind::kFunc) {

@@ -7,7 +7,8 @@ std::string usage_text() {
   return R"(usage: wasmrun [options] MODULE.wasm [ARGS...]
 
 Runs a WebAssembly module: a WASI command's _start, or the export named by --invoke.
-Everything after MODULE.wasm is passed to the guest (its argv, or --invoke's arguments).
+Options come before MODULE.wasm (or end with --); everything after MODULE.wasm is passed to
+the guest (its argv, or --invoke's arguments). --opt VALUE and --opt=VALUE both work.
 
 options:
   --dir GUEST:HOST[:ro]   grant host directory HOST to the guest as GUEST; nothing may leave it
