@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package wasmshim needs to build and test; idempotent and quiet when done.
+# Installs every Debian 12 package wasmshim needs to build and test, then the Debian source packages
+# the real-program tests build (fetch-sources.sh); idempotent and quiet when done.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,9 @@ packages=(
   llvm-19-dev libzstd-dev zlib1g-dev libedit-dev libxml2-dev libffi-dev
   # guest programs and wasm tooling
   wasi-libc libclang-rt-14-dev-wasm32 lld-14 wabt
+  # real programs from Debian sources (test/real): apt-get source unpacks with dpkg-source,
+  # SQLite's amalgamation generator needs tclsh
+  dpkg-dev tcl
   # control plane libraries
   libabsl-dev libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   nlohmann-json3-dev libcgroup-dev libssl-dev
@@ -38,4 +42,11 @@ fi
 # the same Debian mirror; the system's apt configuration is not touched).
 if [ "$(id -u)" -eq 0 ]; then
   "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd >/dev/null
+fi
+
+# Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked). Only the
+# `wasi` tests need them, so a failure here is a warning: those tests then report a skip.
+if ! "$(dirname "${BASH_SOURCE[0]}")/fetch-sources.sh" sqlite3 zlib; then
+  echo "install-deps: warning: could not fetch the sqlite3/zlib sources; the real-program" \
+       "tests (test/real) will be skipped" >&2
 fi
