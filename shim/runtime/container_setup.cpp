@@ -71,15 +71,16 @@ absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::Moun
     if (!spec.source.empty() && spec.source[0] != '/') spec.source = bundle + "/" + spec.source;
     struct stat st;
     if (::stat(spec.source.c_str(), &st) != 0) {
-      return errno_status(errno, absl::StrCat("mount source ", spec.source, " for ", m.destination));
+      return errno_status(errno,
+                          absl::StrCat("mount source ", spec.source, " for ", m.destination));
     }
     file = !S_ISDIR(st.st_mode);
   }
   absl::StatusOr<UniqueFd> made = make_in_root(root_fd, m.destination, file);
   if (!made.ok()) {
-    return absl::Status(made.status().code(), absl::StrCat("mount point ", m.destination,
-                                                           " in the rootfs: ",
-                                                           made.status().message()));
+    return absl::Status(
+        made.status().code(),
+        absl::StrCat("mount point ", m.destination, " in the rootfs: ", made.status().message()));
   }
   UniqueFd target;
   TargetFn resolve = [&]() -> absl::StatusOr<std::string> {
@@ -112,7 +113,7 @@ std::string rootfs_path(const std::string& bundle, const oci::Spec& spec) {
 
 bool skipped_mount_type(const std::string& type) {
   static const std::set<std::string, std::less<>> kSkipped = {
-      "proc",     "sysfs",   "devpts",  "mqueue",      "cgroup",   "cgroup2",
+      "proc",       "sysfs",   "devpts",  "mqueue",      "cgroup",   "cgroup2",
       "securityfs", "debugfs", "tracefs", "binfmt_misc", "configfs", "fusectl"};
   return kSkipped.count(type) != 0;
 }
@@ -136,8 +137,8 @@ absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
     if (skipped_mount_type(m.type)) continue;
     if (absl::Status s = apply_mount(root.fd.get(), bundle, m); !s.ok()) return s;
   }
-  if (spec.root.readonly &&
-      ::mount(nullptr, root.path.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+  if (spec.root.readonly && ::mount(nullptr, root.path.c_str(), nullptr,
+                                    MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
     return errno_status(errno, absl::StrCat("make the rootfs ", root.path, " read-only"));
   }
   return root;
@@ -163,8 +164,8 @@ absl::StatusOr<ContainerRoot> join_container(const std::string& bundle, const oc
   }
   for (Join& j : joins) {
     if (j.fd.valid() && ::setns(j.fd.get(), j.flag) != 0) {
-      return errno_status(errno, absl::StrCat("join the ", j.name, " namespace of process ",
-                                              init_pid));
+      return errno_status(errno,
+                          absl::StrCat("join the ", j.name, " namespace of process ", init_pid));
     }
   }
   ContainerRoot root{rootfs_path(bundle, spec), {}};

@@ -103,14 +103,19 @@ TEST_F(ContainerTest, SpecMountsExistOnlyInTheInstanceNamespace) {
   b.add_guest("loop");
   fs::create_directories(b.dir + "/data");
   b.write_file("hosts", "127.0.0.1 localhost\n");
-  b.spec["mounts"] = {
-      {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
-      {{"destination", "/data"}, {"type", "bind"}, {"source", b.dir + "/data"},
-       {"options", {"rbind", "ro"}}},
-      {{"destination", "/etc/hosts"}, {"type", "bind"}, {"source", "hosts"},
-       {"options", {"rbind"}}},
-      {{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"},
-       {"options", {"nosuid", "size=1m"}}}};
+  b.spec["mounts"] = {{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                      {{"destination", "/data"},
+                       {"type", "bind"},
+                       {"source", b.dir + "/data"},
+                       {"options", {"rbind", "ro"}}},
+                      {{"destination", "/etc/hosts"},
+                       {"type", "bind"},
+                       {"source", "hosts"},
+                       {"options", {"rbind"}}},
+                      {{"destination", "/tmp"},
+                       {"type", "tmpfs"},
+                       {"source", "tmpfs"},
+                       {"options", {"nosuid", "size=1m"}}}};
   b.spec["root"]["readonly"] = true;
   auto p = create(b, b.create_config());
   ASSERT_TRUE(p.ok()) << p.status();
@@ -155,15 +160,14 @@ TEST_F(ContainerTest, PrestartAndCreateRuntimeHooksSeeTheInstance) {
   b.spec["linux"]["namespaces"] = {{{"type", "mount"}}, {{"type", "network"}}};
   b.spec["annotations"] = {{"io.example", "yes"}};
   b.spec["hooks"]["prestart"] = nlohmann::json::array({sh_hook("cat > " + state)});
-  b.spec["hooks"]["createRuntime"] = nlohmann::json::array(
-      {sh_hook("pid=$(sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/'); readlink /proc/$pid/ns/net > " +
-               net)});
+  b.spec["hooks"]["createRuntime"] = nlohmann::json::array({sh_hook(
+      "pid=$(sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/'); readlink /proc/$pid/ns/net > " + net)});
   auto p = create(b, b.create_config("hooked"));
   ASSERT_TRUE(p.ok()) << p.status();
   uint32_t pid = (*p)->pid();
-  EXPECT_EQ(slurp(state), absl::StrCat(R"({"ociVersion":"1.0.2","id":"hooked","status":"creating",)",
-                                       R"("pid":)", pid, R"(,"bundle":")", b.dir,
-                                       R"(","annotations":{"io.example":"yes"}})"));
+  EXPECT_EQ(slurp(state),
+            absl::StrCat(R"({"ociVersion":"1.0.2","id":"hooked","status":"creating",)", R"("pid":)",
+                         pid, R"(,"bundle":")", b.dir, R"(","annotations":{"io.example":"yes"}})"));
   EXPECT_EQ(slurp(net), absl::StrCat("net:[", ns_inode(static_cast<pid_t>(pid), "net"), "]\n"));
   (*p)->kill(SIGKILL).IgnoreError();
   ASSERT_TRUE(exits_.wait(p->get()));
@@ -174,8 +178,7 @@ TEST_F(ContainerTest, AFailingPrestartHookFailsCreateAndLeavesNothing) {
   std::string image = b.dir + "/image";
   fs::create_directories(image);
   fs::copy_file(testing::guest_file("loop"), image + "/app.wasm");
-  b.spec["hooks"]["prestart"] =
-      nlohmann::json::array({sh_hook("echo no network >&2; exit 1")});
+  b.spec["hooks"]["prestart"] = nlohmann::json::array({sh_hook("echo no network >&2; exit 1")});
   CreateConfig c = b.create_config();
   c.rootfs = {RootfsMount{"bind", image, "", {"rbind"}}};
   std::vector<pid_t> before = child_pids();

@@ -3,8 +3,8 @@
 
 #include <unistd.h>
 
-#include "absl/strings/string_view.h"
 #include <utility>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 

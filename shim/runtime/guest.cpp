@@ -17,9 +17,8 @@ namespace {
 constexpr int kTrapExit = 134;
 
 absl::Status module_error(const absl::Status& s, const std::string& path) {
-  absl::StatusCode code = s.code() == absl::StatusCode::kUnimplemented
-                              ? s.code()
-                              : absl::StatusCode::kInvalidArgument;
+  absl::StatusCode code =
+      s.code() == absl::StatusCode::kUnimplemented ? s.code() : absl::StatusCode::kInvalidArgument;
   std::string message(s.message());
   if (!absl::StartsWith(message, path)) message = absl::StrCat(path, ": ", message);
   return absl::Status(code, message);
@@ -76,8 +75,7 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::Process& process,
   config.args = process.args;
   config.env = process.env;
   config.dirs.push_back({"/", root.path, false, engine::wasi::ResolveMode::kInRoot});
-  absl::StatusOr<std::unique_ptr<GuestHost>> host =
-      link_guest_host(config, *g->store_, g->linker_);
+  absl::StatusOr<std::unique_ptr<GuestHost>> host = link_guest_host(config, *g->store_, g->linker_);
   if (!host.ok()) {
     return absl::Status(host.status().code(),
                         absl::StrCat("WASI for ", g->path_, ": ", host.status().message()));
@@ -95,12 +93,13 @@ int Guest::run(const std::atomic<int>& interrupted_by) {
   absl::StatusOr<engine::Outcome> out =
       instance.ok() ? engine::call_export(*store_, **instance, "_start", {}) : instance.status();
   if (int sig = interrupted_by.load(); sig != 0) {
-    bool stopped = !out.ok() || (out->trapped() && out->trap.code == engine::TrapCode::kInterrupted);
+    bool stopped =
+        !out.ok() || (out->trapped() && out->trap.code == engine::TrapCode::kInterrupted);
     if (stopped) return 128 + sig;
   }
   if (!out.ok()) {
-    report(absl::StrCat(path_, ": ", instance.ok() ? "" : "instantiation failed: ",
-                        out.status().message()));
+    report(absl::StrCat(path_, ": ",
+                        instance.ok() ? "" : "instantiation failed: ", out.status().message()));
     return kTrapExit;
   }
   switch (out->kind) {

@@ -134,17 +134,17 @@ absl::Status run_hook(absl::string_view stage, const oci::Hook& hook, const std:
   int wait_status = status.get();
   if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return absl::OkStatus();
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  return absl::InternalError(absl::StrCat(name, ": ", describe(wait_status),
-                                          output.empty() ? "" : ": ", output));
+  return absl::InternalError(
+      absl::StrCat(name, ": ", describe(wait_status), output.empty() ? "" : ": ", output));
 }
 
 }  // namespace
 
 std::string hook_state_json(const HookState& s) {
-  std::string out = absl::StrCat("{\"ociVersion\":", json_string(s.oci_version),
-                                 ",\"id\":", json_string(s.id), ",\"status\":",
-                                 json_string(s.status), ",\"pid\":", s.pid,
-                                 ",\"bundle\":", json_string(s.bundle), ",\"annotations\":{");
+  std::string out =
+      absl::StrCat("{\"ociVersion\":", json_string(s.oci_version), ",\"id\":", json_string(s.id),
+                   ",\"status\":", json_string(s.status), ",\"pid\":", s.pid,
+                   ",\"bundle\":", json_string(s.bundle), ",\"annotations\":{");
   bool first = true;
   for (const auto& [k, v] : s.annotations) {
     absl::StrAppend(&out, first ? "" : ",", json_string(k), ":", json_string(v));

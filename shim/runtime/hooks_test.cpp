@@ -46,8 +46,8 @@ TEST(HookState, IsTheSpecsStateJson) {
 
 TEST_F(HooksTest, EachHookGetsTheStateOnStdinAndItsOwnEnvironment) {
   std::string out1 = dir_ + "/one", out2 = dir_ + "/two";
-  absl::Status s = run_hooks("prestart",
-                             {sh("cat > " + out1), sh("echo \"$HOOK_ENV $0\" > " + out2)}, state_);
+  absl::Status s =
+      run_hooks("prestart", {sh("cat > " + out1), sh("echo \"$HOOK_ENV $0\" > " + out2)}, state_);
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(slurp(out1), hook_state_json(state_));
   EXPECT_EQ(slurp(out2), "yes sh\n");
@@ -55,8 +55,8 @@ TEST_F(HooksTest, EachHookGetsTheStateOnStdinAndItsOwnEnvironment) {
 
 TEST_F(HooksTest, AFailingHookStopsTheRestAndNamesItselfWithItsOutput) {
   std::string later = dir_ + "/later";
-  absl::Status s = run_hooks(
-      "prestart", {sh("echo no network >&2; exit 3"), sh("touch " + later)}, state_);
+  absl::Status s =
+      run_hooks("prestart", {sh("echo no network >&2; exit 3"), sh("touch " + later)}, state_);
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(s.message(), "prestart hook /bin/sh: exited with code 3: no network");
   EXPECT_FALSE(std::filesystem::exists(later));

@@ -49,14 +49,12 @@ TEST_F(InRootTest, AbsoluteSymlinksResolveInside) {
   fs::create_symlink("/", root_ + "/host");
   fs::create_symlink(dir_ + "/secret", root_ + "/link");
   EXPECT_EQ(read("/host/etc/passwd"), "inside");
-  EXPECT_EQ(read("/host" + dir_ + "/secret"), "error: /host" + dir_ +
-                                                  "/secret: No such file or directory");
+  EXPECT_EQ(read("/host" + dir_ + "/secret"),
+            "error: /host" + dir_ + "/secret: No such file or directory");
   EXPECT_EQ(read("/link"), "error: /link: No such file or directory");
 }
 
-TEST_F(InRootTest, DirectoriesAreNotModules) {
-  EXPECT_EQ(read("/etc"), "error: /etc: not a file");
-}
+TEST_F(InRootTest, DirectoriesAreNotModules) { EXPECT_EQ(read("/etc"), "error: /etc: not a file"); }
 
 TEST_F(InRootTest, MakeNeverCreatesOutsideTheRoot) {
   fs::create_directories(dir_ + "/outside");

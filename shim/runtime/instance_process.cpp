@@ -158,8 +158,9 @@ absl::Status InstanceProcess::start() {
     absl::Status s = run_hooks("poststart", spec_->hooks.poststart,
                                hook_state(*spec_, id_, bundle_, pid(), "running"));
     // The spec: a failing poststart hook is a warning; the container keeps running.
-    if (!s.ok()) std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
-                              std::string(s.message()).c_str());
+    if (!s.ok())
+      std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
+                   std::string(s.message()).c_str());
   }
   return absl::OkStatus();
 }
@@ -189,8 +190,9 @@ absl::Status InstanceProcess::destroy() {
   if (spec_) {
     absl::Status s = run_hooks("poststop", spec_->hooks.poststop,
                                hook_state(*spec_, id_, bundle_, pid(), "stopped"));
-    if (!s.ok()) std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
-                              std::string(s.message()).c_str());
+    if (!s.ok())
+      std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
+                   std::string(s.message()).c_str());
   }
   return mounts_ ? mounts_->unmount() : absl::OkStatus();
 }

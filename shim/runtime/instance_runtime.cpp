@@ -54,8 +54,8 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
   if (!process.ok()) return process.status();
 
   // The instance exists with its namespaces: what Docker's prestart hook configures.
-  HookState state{spec->oci_version, config.id, "creating", (*process)->pid(), config.bundle,
-                  spec->annotations};
+  HookState state{spec->oci_version, config.id,     "creating",
+                  (*process)->pid(), config.bundle, spec->annotations};
   absl::Status hooks = run_hooks("prestart", spec->hooks.prestart, state);
   if (hooks.ok()) hooks = run_hooks("createRuntime", spec->hooks.create_runtime, state);
   if (!hooks.ok()) {
@@ -72,9 +72,9 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::exec(const CreateConfi
                                                                const ExecConfig& config) {
   auto* owner = dynamic_cast<InstanceProcess*>(&init);
   if (owner == nullptr || owner->spec() == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exec ", config.exec_id, ": container ", container.id,
-                     " has no init process of this runtime"));
+    return absl::InvalidArgumentError(absl::StrCat("exec ", config.exec_id, ": container ",
+                                                   container.id,
+                                                   " has no init process of this runtime"));
   }
   if (owner->exited()) {
     return absl::FailedPreconditionError(

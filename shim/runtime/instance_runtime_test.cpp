@@ -193,8 +193,7 @@ TEST_F(InstanceRuntimeTest, Args0CannotEscapeTheRootfs) {
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
                       "/../outside.wasm: No such file or directory");
   b.spec["process"]["args"] = {"../../etc/passwd"};
-  expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
-                      "../../etc/passwd");
+  expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument, "../../etc/passwd");
   fs::create_symlink(b.dir + "/outside.wasm", b.rootfs + "/link.wasm");
   b.spec["process"]["args"] = {"/link.wasm"};
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,

@@ -21,26 +21,38 @@ struct FlagOption {
 
 // The options runc understands (libcontainer/specconv mountPropagationMapping and flags).
 constexpr FlagOption kFlags[] = {
-    {"async", true, MS_SYNCHRONOUS},   {"atime", true, MS_NOATIME},
-    {"bind", false, MS_BIND},          {"defaults", false, 0},
-    {"dev", true, MS_NODEV},           {"diratime", true, MS_NODIRATIME},
-    {"dirsync", false, MS_DIRSYNC},    {"exec", true, MS_NOEXEC},
-    {"mand", false, MS_MANDLOCK},      {"noatime", false, MS_NOATIME},
-    {"nodev", false, MS_NODEV},        {"nodiratime", false, MS_NODIRATIME},
-    {"noexec", false, MS_NOEXEC},      {"nomand", true, MS_MANDLOCK},
-    {"norelatime", true, MS_RELATIME}, {"nostrictatime", true, MS_STRICTATIME},
-    {"nosuid", false, MS_NOSUID},      {"rbind", false, MS_BIND | MS_REC},
-    {"relatime", false, MS_RELATIME},  {"remount", false, MS_REMOUNT},
-    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
-    {"strictatime", false, MS_STRICTATIME}, {"suid", true, MS_NOSUID},
+    {"async", true, MS_SYNCHRONOUS},
+    {"atime", true, MS_NOATIME},
+    {"bind", false, MS_BIND},
+    {"defaults", false, 0},
+    {"dev", true, MS_NODEV},
+    {"diratime", true, MS_NODIRATIME},
+    {"dirsync", false, MS_DIRSYNC},
+    {"exec", true, MS_NOEXEC},
+    {"mand", false, MS_MANDLOCK},
+    {"noatime", false, MS_NOATIME},
+    {"nodev", false, MS_NODEV},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"noexec", false, MS_NOEXEC},
+    {"nomand", true, MS_MANDLOCK},
+    {"norelatime", true, MS_RELATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"nosuid", false, MS_NOSUID},
+    {"rbind", false, MS_BIND | MS_REC},
+    {"relatime", false, MS_RELATIME},
+    {"remount", false, MS_REMOUNT},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"strictatime", false, MS_STRICTATIME},
+    {"suid", true, MS_NOSUID},
     {"sync", false, MS_SYNCHRONOUS},
 };
 
 constexpr FlagOption kPropagation[] = {
-    {"private", false, MS_PRIVATE},         {"rprivate", false, MS_PRIVATE | MS_REC},
-    {"shared", false, MS_SHARED},           {"rshared", false, MS_SHARED | MS_REC},
-    {"slave", false, MS_SLAVE},             {"rslave", false, MS_SLAVE | MS_REC},
-    {"unbindable", false, MS_UNBINDABLE},   {"runbindable", false, MS_UNBINDABLE | MS_REC},
+    {"private", false, MS_PRIVATE},       {"rprivate", false, MS_PRIVATE | MS_REC},
+    {"shared", false, MS_SHARED},         {"rshared", false, MS_SHARED | MS_REC},
+    {"slave", false, MS_SLAVE},           {"rslave", false, MS_SLAVE | MS_REC},
+    {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
 
 }  // namespace
@@ -97,7 +109,8 @@ absl::Status mount_at(const MountSpec& m, const TargetFn& target, const std::str
     path = target();
     if (!path.ok()) return undo(EIO, "resolve the new mount on");
     if (::mount(nullptr, path->c_str(), nullptr, flags, nullptr) != 0) {
-      return undo(errno, (flags & MS_REMOUNT) ? "remount with its options" : "set the propagation of");
+      return undo(errno,
+                  (flags & MS_REMOUNT) ? "remount with its options" : "set the propagation of");
     }
   }
   return absl::OkStatus();

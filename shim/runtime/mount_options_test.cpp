@@ -8,8 +8,8 @@ namespace ws::shim {
 namespace {
 
 TEST(MountOptions, OverlayOptionsAreData) {
-  MountArgs a = parse_mount_options(
-      "overlay", {"index=off", "workdir=/w", "upperdir=/u", "lowerdir=/l1:/l2"});
+  MountArgs a = parse_mount_options("overlay",
+                                    {"index=off", "workdir=/w", "upperdir=/u", "lowerdir=/l1:/l2"});
   EXPECT_EQ(a.flags, 0u);
   EXPECT_EQ(a.propagation, 0u);
   EXPECT_EQ(a.data, "index=off,workdir=/w,upperdir=/u,lowerdir=/l1:/l2");
@@ -21,7 +21,8 @@ TEST(MountOptions, RbindReadOnlyNeedsARemount) {
   EXPECT_TRUE(a.bind());
   EXPECT_EQ(a.flags, static_cast<unsigned long>(MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID));
   EXPECT_EQ(a.propagation, static_cast<unsigned long>(MS_PRIVATE | MS_REC));
-  EXPECT_EQ(a.remount_flags(), static_cast<unsigned long>(MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID));
+  EXPECT_EQ(a.remount_flags(),
+            static_cast<unsigned long>(MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID));
   EXPECT_EQ(a.data, "");
 }
 

@@ -78,8 +78,8 @@ absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t count) {
 }  // namespace
 
 absl::Status send_setup(int fd, const InstanceSetup& s) {
-  return send_frame(fd, {s.id, s.bundle, absl::StrCat(s.init_pid), s.process_json,
-                         s.terminal ? "1" : "0"});
+  return send_frame(
+      fd, {s.id, s.bundle, absl::StrCat(s.init_pid), s.process_json, s.terminal ? "1" : "0"});
 }
 
 absl::StatusOr<InstanceSetup> recv_setup(int fd) {
@@ -95,8 +95,8 @@ absl::StatusOr<InstanceSetup> recv_setup(int fd) {
 }
 
 absl::Status send_ready(int fd, const absl::Status& status) {
-  return send_frame(fd, {absl::StrCat(static_cast<int>(status.code())),
-                         std::string(status.message())});
+  return send_frame(fd,
+                    {absl::StrCat(static_cast<int>(status.code())), std::string(status.message())});
 }
 
 absl::Status recv_ready(int fd) {

@@ -54,8 +54,7 @@ void Reaper::loop() {
         // No child at all: sleep until spawn() makes one (orphans only arrive while a child
         // exists; the timeout is a safety net, not the mechanism).
         std::unique_lock<std::mutex> lock(mu_);
-        spawned_.wait_for(lock, std::chrono::seconds(1),
-                          [&] { return generation_ != generation; });
+        spawned_.wait_for(lock, std::chrono::seconds(1), [&] { return generation_ != generation; });
       }
       continue;
     }

@@ -24,9 +24,9 @@ absl::StatusOr<std::unique_ptr<RootfsMounts>> RootfsMounts::mount(
     if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) {
       return errno_status(errno, absl::StrCat("create the mount point ", target));
     }
-    absl::Status s = mount_at(MountSpec{m.type, m.source, m.options},
-                              [&]() -> absl::StatusOr<std::string> { return target; },
-                              target);
+    absl::Status s = mount_at(
+        MountSpec{m.type, m.source, m.options},
+        [&]() -> absl::StatusOr<std::string> { return target; }, target);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("rootfs: ", s.message()));
     }

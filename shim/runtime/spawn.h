@@ -13,11 +13,11 @@
 namespace ws::shim {
 
 struct SpawnRequest {
-  std::string path;                // the program to exec
-  std::vector<std::string> argv;   // argv[0] included
-  std::vector<std::string> env;    // "KEY=VALUE"
-  std::vector<int> fds;            // fds[i] becomes descriptor i of the child; all others close
-  bool new_session = false;        // setsid() in the child
+  std::string path;               // the program to exec
+  std::vector<std::string> argv;  // argv[0] included
+  std::vector<std::string> env;   // "KEY=VALUE"
+  std::vector<int> fds;           // fds[i] becomes descriptor i of the child; all others close
+  bool new_session = false;       // setsid() in the child
 };
 
 struct Spawned {

@@ -57,7 +57,7 @@ class ProcessIo {
   UniqueFd stdin_keepalive_;       // a writer of the stdin FIFO until close_stdin()
   UniqueFd master_;                // the pty master (terminal only)
   UniqueFd out_dst_;               // terminal: where the master's output goes
-  std::mutex mu_;  // the copiers: drain_output() runs on the reaper thread
+  std::mutex mu_;                  // the copiers: drain_output() runs on the reaper thread
   std::shared_ptr<Copier> in_copier_;
   std::shared_ptr<Copier> out_copier_;
 };

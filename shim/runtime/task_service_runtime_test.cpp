@@ -71,9 +71,8 @@ TEST_F(TaskServiceRuntimeTest, CreateStartWaitDelete) {
   EXPECT_EQ(waited->exit_status(), 0u);
   auto deleted = service_.remove(req<taskapi::DeleteRequest>("t1"));
   ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_EQ(events_.topics(),
-            (std::vector<std::string>{"/tasks/create", "/tasks/start", "/tasks/exit",
-                                      "/tasks/delete"}));
+  EXPECT_EQ(events_.topics(), (std::vector<std::string>{"/tasks/create", "/tasks/start",
+                                                        "/tasks/exit", "/tasks/delete"}));
 }
 
 TEST_F(TaskServiceRuntimeTest, KillTermEndsALoopingGuestWith143AndExecsDieWithInit) {
