@@ -139,6 +139,17 @@ TEST_F(WasiGuestTest, AReadOnlyRootKeepsItsReadWriteMountsWritable) {
   EXPECT_EQ(probe({"write", "/tmp/ok"}), 0);
 }
 
+TEST_F(WasiGuestTest, TheGuestRunsAsTheSpecsUser) {
+  b_.spec["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+  b_.spec["mounts"] = {{{"destination", "/tmp"},
+                        {"type", "tmpfs"},
+                        {"source", "tmpfs"},
+                        {"options", {"mode=1777", "size=1m"}}}};
+  EXPECT_EQ(probe({"write", "/top"}), 2);
+  EXPECT_EQ(output(), "write /top: Permission denied\n");
+  EXPECT_EQ(probe({"write", "/tmp/mine"}), 0);
+}
+
 TEST_F(WasiGuestTest, AbsoluteSymlinksInTheImageStayInside) {
   fs::create_directories(b_.rootfs + "/etc");
   std::ofstream(b_.rootfs + "/etc/motd") << "inside\n";
