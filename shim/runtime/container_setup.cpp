@@ -2,8 +2,10 @@
 #include "shim/runtime/container_setup.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,6 +100,43 @@ absl::StatusOr<UniqueFd> open_root(const std::string& path) {
   return fd;
 }
 
+struct RlimitName {
+  absl::string_view name;
+  int resource;
+};
+
+constexpr RlimitName kRlimits[] = {
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+absl::Status set_rlimit(const oci::Rlimit& l) {
+  for (const RlimitName& r : kRlimits) {
+    if (l.type != r.name) continue;
+    rlimit value{static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)};
+    if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &value) != 0) {
+      return errno_status(errno, absl::StrCat("set ", l.type));
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("config.json: process.rlimits: unknown type ", l.type));
+}
+
 bool same_ns(const std::string& a, const std::string& b) {
   struct stat sa, sb;
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_ino == sb.st_ino &&
@@ -142,6 +181,21 @@ absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
     return errno_status(errno, absl::StrCat("make the rootfs ", root.path, " read-only"));
   }
   return root;
+}
+
+absl::Status apply_process_identity(const oci::Process& process) {
+  for (const oci::Rlimit& l : process.rlimits) {
+    if (absl::Status s = set_rlimit(l); !s.ok()) return s;
+  }
+  if (process.uid == 0 && process.gid == 0) return absl::OkStatus();
+  if (::setgroups(0, nullptr) != 0) return errno_status(errno, "drop supplementary groups");
+  if (::setgid(process.gid) != 0) {
+    return errno_status(errno, absl::StrCat("set the group id ", process.gid));
+  }
+  if (::setuid(process.uid) != 0) {
+    return errno_status(errno, absl::StrCat("set the user id ", process.uid));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ContainerRoot> join_container(const std::string& bundle, const oci::Spec& spec,

@@ -29,6 +29,11 @@ struct ContainerRoot {
 absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
                                                    const oci::Spec& spec);
 
+// The process's rlimits, then its user: setgroups([]), setgid, setuid (after every privileged
+// step; the module is then read, and the guest's files opened, with the user's rights).
+// INVALID_ARGUMENT for an unknown rlimit type.
+absl::Status apply_process_identity(const oci::Process& process);
+
 // An exec: joins the network, IPC, UTS and mount namespaces of `init_pid`.
 absl::StatusOr<ContainerRoot> join_container(const std::string& bundle, const oci::Spec& spec,
                                              uint32_t init_pid);

@@ -153,6 +153,16 @@ TEST_F(ContainerTest, NamespacesAreCreatedOrJoinedAsTheSpecSays) {
   ASSERT_TRUE(exits_.wait(p->get()));
 }
 
+TEST_F(ContainerTest, AnUnknownRlimitFailsCreate) {
+  Bundle b;
+  b.add_guest("ok");
+  b.spec["process"]["rlimits"] = {{{"type", "RLIMIT_BOGUS"}, {"hard", 1}, {"soft", 1}}};
+  auto p = create(b, b.create_config());
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.status().message(), "config.json: process.rlimits: unknown type RLIMIT_BOGUS");
+}
+
 TEST_F(ContainerTest, PrestartAndCreateRuntimeHooksSeeTheInstance) {
   Bundle b;
   b.add_guest("loop");

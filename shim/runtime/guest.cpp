@@ -74,7 +74,9 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::Process& process,
   engine::wasi::WasiConfig config;
   config.args = process.args;
   config.env = process.env;
-  config.dirs.push_back({"/", root.path, false, engine::wasi::ResolveMode::kInRoot});
+  // Reopened through the descriptor: no search permission on the bundle's path is needed once
+  // the process runs as the spec's user, and the path cannot be swapped meanwhile.
+  config.dirs.push_back({"/", fd_path(root.fd.get()), false, engine::wasi::ResolveMode::kInRoot});
   absl::StatusOr<std::unique_ptr<GuestHost>> host = link_guest_host(config, *g->store_, g->linker_);
   if (!host.ok()) {
     return absl::Status(host.status().code(),

@@ -69,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
                                            ? join_container(setup.bundle, *spec, setup.init_pid)
                                            : setup_init_container(setup.bundle, *spec);
   if (!root.ok()) return root.status();
+  if (absl::Status s = apply_process_identity(process); !s.ok()) return s;
   return Guest::load(process, *root);
 }
 

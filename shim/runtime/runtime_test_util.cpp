@@ -85,6 +85,11 @@ int Exits::count(Process* p) {
   return n;
 }
 
+void Exits::forget(Process* p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(exits_, [p](const auto& e) { return e.first == p; });
+}
+
 InstanceRuntimeOptions test_options() {
   InstanceRuntimeOptions o;
   o.instance_binary = WS_TEST_INSTANCE;

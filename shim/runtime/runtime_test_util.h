@@ -39,6 +39,9 @@ class Exits {
   Runtime::ExitHandler handler();
   std::optional<ExitStatus> wait(Process* p, absl::Duration timeout = absl::Seconds(20));
   int count(Process* p);
+  // Drops what was recorded for `p` (call before freeing it: a later process may reuse the
+  // address).
+  void forget(Process* p);
 
  private:
   std::mutex mu_;
