@@ -83,7 +83,8 @@ TEST_F(WasiGuestTest, ArgvAndEnvAreTheSpecsExactly) {
   EXPECT_EQ(output(), "arg /probe.wasm\narg args\narg two words\nenv A=1\nenv B=x=y\nenv EMPTY=\n");
 }
 
-TEST_F(WasiGuestTest, StdinThroughThePipeEndsWithCloseStdin) {
+// The client closing its end of the stdin FIFO is EOF for the guest (ctr sends no CloseIO).
+TEST_F(WasiGuestTest, StdinThroughThePipeEndsWhenTheClientCloses) {
   b_.spec["process"]["args"] = {"/probe.wasm", "stdin"};
   b_.write_config();
   CreateConfig c = b_.create_config();
@@ -94,18 +95,43 @@ TEST_F(WasiGuestTest, StdinThroughThePipeEndsWithCloseStdin) {
   auto p = runtime_.create(c);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_TRUE((*p)->start().ok());
+  // No writer yet: that is no EOF.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(exits_.wait(p->get(), absl::ZeroDuration())) << "EOF before any writer";
   {
     UniqueFd in(::open(c.stdio.in.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     ASSERT_TRUE(in.valid());
     ASSERT_TRUE(write_all(in.get(), "hello\nworld\n", "stdin").ok());
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(exits_.wait(p->get(), absl::ZeroDuration())) << "EOF before CloseIO";
-  ASSERT_TRUE((*p)->close_stdin().ok());
   std::optional<ExitStatus> e = exits_.wait(p->get());
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, 0u);
   EXPECT_EQ(testing::read_until_eof(out.get()), "hello\nworld\n<EOF>\n");
+  EXPECT_TRUE((*p)->destroy().ok());
+}
+
+// CloseIO ends the guest's stdin while the client still holds the FIFO open.
+TEST_F(WasiGuestTest, CloseStdinEndsTheGuestsStdin) {
+  b_.spec["process"]["args"] = {"/probe.wasm", "stdin"};
+  b_.write_config();
+  CreateConfig c = b_.create_config();
+  c.stdio.in = b_.dir + "/stdin";
+  c.stdio.out = b_.dir + "/stdout";
+  ASSERT_EQ(::mkfifo(c.stdio.in.c_str(), 0600), 0);
+  UniqueFd out = testing::make_fifo_reader(c.stdio.out);
+  auto p = runtime_.create(c);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE((*p)->start().ok());
+  UniqueFd in(::open(c.stdio.in.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  ASSERT_TRUE(in.valid());
+  ASSERT_TRUE(write_all(in.get(), "hello\n", "stdin").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(exits_.wait(p->get(), absl::ZeroDuration())) << "EOF while the writer is open";
+  ASSERT_TRUE((*p)->close_stdin().ok());
+  std::optional<ExitStatus> e = exits_.wait(p->get());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, 0u);
+  EXPECT_EQ(testing::read_until_eof(out.get()), "hello\n<EOF>\n");
   EXPECT_TRUE((*p)->destroy().ok());
 }
 
