@@ -128,17 +128,17 @@ fi
 
 # 9. leaks: run/delete cycles leave nothing behind.
 cycles=${WS_LEAK_CYCLES:-200}
-shims_before=$(pgrep -c -f "^/[^ ]*containerd-shim-wasm-v1 ")
-mounts_before=$(wc -l </proc/mounts)
+# Only this containerd's shims and mounts count (other containerds may run meanwhile).
+own_shims() { pgrep -af "^/[^ ]*containerd-shim-wasm-v1 .*-address $WS_CTRD_SOCK"; }
+own_mounts() { grep -F " $WS_CTRD_DIR/" /proc/mounts | grep -v "/snapshots/"; }
 for i in $(seq 1 "$cycles"); do
   ctrx run --rm "${RT[@]}" "$IMG" "leak$i" /hello.wasm >/dev/null 2>&1 || { not_ok "leak cycle $i failed"; break; }
 done
-sleep 0.3
+for _ in $(seq 1 50); do [[ -z "$(own_shims)" ]] && break; sleep 0.1; done  # exiting
 left=$(ls "$WS_CTRD_DIR/state/io.containerd.runtime.v2.task/wstest" 2>/dev/null)
 check "$cycles run/delete cycles leave no bundle" $([[ -z "$left" ]]; echo $?) "$left"
-check "... no shim process" $([[ $(pgrep -c -f "^/[^ ]*containerd-shim-wasm-v1 ") -le $shims_before ]]; echo $?) \
-  "$(pgrep -af "^/[^ ]*containerd-shim-wasm-v1 ")"
-check "... no mount" $([[ $(wc -l </proc/mounts) -le $mounts_before ]]; echo $?) "$(grep leak /proc/mounts)"
+check "... no shim process" $([[ -z "$(own_shims)" ]]; echo $?) "$(own_shims)"
+check "... no mount" $([[ -z "$(own_mounts)" ]]; echo $?) "$(own_mounts)"
 fifos=$(find /run/containerd/fifo -name '*leak*' 2>/dev/null | head -3)
 check "... no FIFO" $([[ -z "$fifos" ]]; echo $?) "$fifos"
 
