@@ -48,47 +48,51 @@ ssize_t write_without_sigpipe(F write) {
   return n;
 }
 
-Errno read_common(Call& c, uint64_t rights, bool positioned) {
-  FdEntry* e;
-  Errno err = lookup_fd(c, c.u32(0), rights, e);
-  if (err != Errno::kSuccess) return err;
+// What fd_read, fd_pread, fd_write and fd_pwrite share: the descriptor and its rights, the
+// iovecs, the offset (positioned calls), the result pointer checked before any I/O, and a wait
+// until the descriptor is ready for `events`.
+struct IoRequest {
+  FdEntry* entry = nullptr;
   std::vector<struct iovec> iov;
-  err = gather_iovecs(c.mem, c.u32(1), c.u32(2), iov);
-  if (err != Errno::kSuccess) return err;
   off_t off = 0;
-  if (positioned && !to_off(c.u64(3), off)) return Errno::kInval;
-  uint32_t result_ptr = positioned ? c.u32(4) : c.u32(3);
-  if (!c.mem.in_bounds(result_ptr, sizeof(uint32_t))) return Errno::kFault;  // before any I/O
-  err = wait_ready(c, *e, POLLIN);
+  uint32_t result_ptr = 0;
+};
+
+Errno prepare_io(Call& c, uint64_t rights, bool positioned, short events, IoRequest& r) {
+  Errno err = lookup_fd(c, c.u32(0), rights, r.entry);
   if (err != Errno::kSuccess) return err;
-  int fd = e->fd.get();
-  int n_iov = static_cast<int>(iov.size());
+  err = gather_iovecs(c.mem, c.u32(1), c.u32(2), r.iov);
+  if (err != Errno::kSuccess) return err;
+  if (positioned && !to_off(c.u64(3), r.off)) return Errno::kInval;
+  r.result_ptr = positioned ? c.u32(4) : c.u32(3);
+  if (!c.mem.in_bounds(r.result_ptr, sizeof(uint32_t))) return Errno::kFault;
+  return wait_ready(c, *r.entry, events);
+}
+
+Errno read_common(Call& c, uint64_t rights, bool positioned) {
+  IoRequest r;
+  Errno err = prepare_io(c, rights, positioned, POLLIN, r);
+  if (err != Errno::kSuccess) return err;
+  int fd = r.entry->fd.get();
+  int n_iov = static_cast<int>(r.iov.size());
   ssize_t n = retry_eintr(c, [&] {
-    return positioned ? preadv(fd, iov.data(), n_iov, off) : readv(fd, iov.data(), n_iov);
+    return positioned ? preadv(fd, r.iov.data(), n_iov, r.off) : readv(fd, r.iov.data(), n_iov);
   });
-  return store_size(c, result_ptr, n);
+  return store_size(c, r.result_ptr, n);
 }
 
 Errno write_common(Call& c, uint64_t rights, bool positioned) {
-  FdEntry* e;
-  Errno err = lookup_fd(c, c.u32(0), rights, e);
+  IoRequest r;
+  Errno err = prepare_io(c, rights, positioned, POLLOUT, r);
   if (err != Errno::kSuccess) return err;
-  std::vector<struct iovec> iov;
-  err = gather_iovecs(c.mem, c.u32(1), c.u32(2), iov);
-  if (err != Errno::kSuccess) return err;
-  off_t off = 0;
-  if (positioned && !to_off(c.u64(3), off)) return Errno::kInval;
-  uint32_t result_ptr = positioned ? c.u32(4) : c.u32(3);
-  if (!c.mem.in_bounds(result_ptr, sizeof(uint32_t))) return Errno::kFault;  // before any I/O
-  err = wait_ready(c, *e, POLLOUT);
-  if (err != Errno::kSuccess) return err;
-  int fd = e->fd.get();
-  int n_iov = static_cast<int>(iov.size());
+  int fd = r.entry->fd.get();
+  int n_iov = static_cast<int>(r.iov.size());
   auto once = [&] {
-    return positioned ? pwritev(fd, iov.data(), n_iov, off) : writev(fd, iov.data(), n_iov);
+    return positioned ? pwritev(fd, r.iov.data(), n_iov, r.off) : writev(fd, r.iov.data(), n_iov);
   };
-  ssize_t n = retry_eintr(c, [&] { return e->may_block ? write_without_sigpipe(once) : once(); });
-  return store_size(c, result_ptr, n);
+  ssize_t n =
+      retry_eintr(c, [&] { return r.entry->may_block ? write_without_sigpipe(once) : once(); });
+  return store_size(c, r.result_ptr, n);
 }
 
 Errno seek_to(const Call& c, FdEntry* e, int64_t offset, int whence, uint32_t result_ptr) {

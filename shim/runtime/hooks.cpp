@@ -1,6 +1,8 @@
 // Hook processes: spawned through the reaper, fed the state, output captured for errors.
 #include "shim/runtime/hooks.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,38 +24,6 @@ namespace ws::shim {
 namespace {
 
 constexpr size_t kMaxOutput = 4096;  // of a hook's output kept for the error message
-
-std::string json_string(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 struct Pipes {
   UniqueFd in_read, out_read, out_write;
@@ -141,16 +111,13 @@ absl::Status run_hook(absl::string_view stage, const oci::Hook& hook, const std:
 }  // namespace
 
 std::string hook_state_json(const HookState& s) {
-  std::string out =
-      absl::StrCat("{\"ociVersion\":", json_string(s.oci_version), ",\"id\":", json_string(s.id),
-                   ",\"status\":", json_string(s.status), ",\"pid\":", s.pid,
-                   ",\"bundle\":", json_string(s.bundle), ",\"annotations\":{");
-  bool first = true;
-  for (const auto& [k, v] : s.annotations) {
-    absl::StrAppend(&out, first ? "" : ",", json_string(k), ":", json_string(v));
-    first = false;
-  }
-  return out + "}}";
+  nlohmann::ordered_json state = {
+      {"ociVersion", s.oci_version}, {"id", s.id},
+      {"status", s.status},          {"pid", s.pid},
+      {"bundle", s.bundle},          {"annotations", nlohmann::ordered_json::object()}};
+  for (const auto& [k, v] : s.annotations) state["annotations"][k] = v;
+  // Invalid UTF-8 in an annotation must not throw: replace it.
+  return state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 absl::Status run_hooks(absl::string_view stage, const std::vector<oci::Hook>& hooks,
