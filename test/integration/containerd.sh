@@ -60,6 +60,7 @@ ws_ctrd_start() {
   WS_CTRD_DIR=$(mktemp -d /tmp/ws-ctrd-XXXXXX)
   WS_CTRD_SOCK="$WS_CTRD_DIR/containerd.sock"
   trap ws_ctrd_cleanup EXIT
+  trap "exit 143" INT TERM  # runs the EXIT trap when a timeout or ^C stops the test
   ws_ctrd_write_config
   ws_ctrd_launch
 }
