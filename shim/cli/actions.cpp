@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <thread>
@@ -151,8 +152,10 @@ int delete_action(const Flags& flags, const std::string& bundle) {
   if (ours && pid_text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*pid_text), &pid) &&
       pid > 1) {
     // Only if it is still one of our instance processes (pids are reused).
+    // /proc files report size 0: read to EOF rather than by size.
+    std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
     absl::StatusOr<std::string> cmdline =
-        support::read_text_file(absl::StrCat("/proc/", pid, "/cmdline"));
+        std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // argv of an instance process: "<shim binary>\0instance\0".
     if (cmdline.ok() && cmdline->find("containerd-shim-wasm-v1") != std::string::npos &&
         cmdline->find(std::string("\0instance", 9)) != std::string::npos) {

@@ -126,6 +126,17 @@ ctrx tasks kill -s SIGKILL t8 && sleep 0.3 && ctrx tasks rm t8 >/dev/null 2>&1 &
 check "and it can be killed and deleted" $? "$(ctrx tasks ls)"
 fi
 
+# 8b. the shim dies: containerd runs `delete`, which kills the container's instance process.
+ctrx run -d "${RT[@]}" "$IMG" t8b /spin.wasm >/dev/null 2>&1
+for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t8b .*RUNNING" && break; sleep 0.05; done
+ipid=$(ctrx tasks ls | awk '$1=="t8b"{print $2}')
+pkill -9 -f "^/[^ ]*containerd-shim-wasm-v1 .*-id t8b -address $WS_CTRD_SOCK "
+for _ in $(seq 1 60); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.1; done
+check "after a shim crash, delete kills the instance process" \
+  $([[ -n "$ipid" ]] && ! kill -0 "$ipid" 2>/dev/null; echo $?) "pid=$ipid"
+[[ -n "$ipid" ]] && kill -9 "$ipid" 2>/dev/null
+ctrx tasks rm -f t8b >/dev/null 2>&1; ctrx containers rm t8b >/dev/null 2>&1
+
 # 9. leaks: run/delete cycles leave nothing behind.
 cycles=${WS_LEAK_CYCLES:-200}
 # Only this containerd's shims and mounts count (other containerds may run meanwhile).
