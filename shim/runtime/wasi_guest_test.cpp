@@ -83,56 +83,65 @@ TEST_F(WasiGuestTest, ArgvAndEnvAreTheSpecsExactly) {
   EXPECT_EQ(output(), "arg /probe.wasm\narg args\narg two words\nenv A=1\nenv B=x=y\nenv EMPTY=\n");
 }
 
+// A started `probe stdin` guest reading the FIFO <dir>/stdin, its stdout on a FIFO reader.
+struct StdinProbe {
+  std::string in_path;
+  UniqueFd out;
+  std::unique_ptr<Process> process;
+};
+
+StdinProbe start_stdin_probe(Bundle& b, InstanceRuntime& runtime) {
+  b.spec["process"]["args"] = {"/probe.wasm", "stdin"};
+  b.write_config();
+  CreateConfig c = b.create_config();
+  c.stdio.in = b.dir + "/stdin";
+  c.stdio.out = b.dir + "/stdout";
+  StdinProbe probe{c.stdio.in, {}, nullptr};
+  EXPECT_EQ(::mkfifo(c.stdio.in.c_str(), 0600), 0);
+  probe.out = testing::make_fifo_reader(c.stdio.out);
+  auto p = runtime.create(c);
+  EXPECT_TRUE(p.ok()) << p.status();
+  if (!p.ok()) return probe;
+  EXPECT_TRUE((*p)->start().ok());
+  probe.process = std::move(*p);
+  return probe;
+}
+
 // The client closing its end of the stdin FIFO is EOF for the guest (ctr sends no CloseIO).
 TEST_F(WasiGuestTest, StdinThroughThePipeEndsWhenTheClientCloses) {
-  b_.spec["process"]["args"] = {"/probe.wasm", "stdin"};
-  b_.write_config();
-  CreateConfig c = b_.create_config();
-  c.stdio.in = b_.dir + "/stdin";
-  c.stdio.out = b_.dir + "/stdout";
-  ASSERT_EQ(::mkfifo(c.stdio.in.c_str(), 0600), 0);
-  UniqueFd out = testing::make_fifo_reader(c.stdio.out);
-  auto p = runtime_.create(c);
-  ASSERT_TRUE(p.ok()) << p.status();
-  ASSERT_TRUE((*p)->start().ok());
+  StdinProbe probe = start_stdin_probe(b_, runtime_);
+  ASSERT_TRUE(probe.process);
   // No writer yet: that is no EOF.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(exits_.wait(p->get(), absl::ZeroDuration())) << "EOF before any writer";
+  EXPECT_FALSE(exits_.wait(probe.process.get(), absl::ZeroDuration())) << "EOF before any writer";
   {
-    UniqueFd in(::open(c.stdio.in.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    UniqueFd in(::open(probe.in_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     ASSERT_TRUE(in.valid());
     ASSERT_TRUE(write_all(in.get(), "hello\nworld\n", "stdin").ok());
   }
-  std::optional<ExitStatus> e = exits_.wait(p->get());
+  std::optional<ExitStatus> e = exits_.wait(probe.process.get());
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, 0u);
-  EXPECT_EQ(testing::read_until_eof(out.get()), "hello\nworld\n<EOF>\n");
-  EXPECT_TRUE((*p)->destroy().ok());
+  EXPECT_EQ(testing::read_until_eof(probe.out.get()), "hello\nworld\n<EOF>\n");
+  EXPECT_TRUE(probe.process->destroy().ok());
 }
 
 // CloseIO ends the guest's stdin while the client still holds the FIFO open.
 TEST_F(WasiGuestTest, CloseStdinEndsTheGuestsStdin) {
-  b_.spec["process"]["args"] = {"/probe.wasm", "stdin"};
-  b_.write_config();
-  CreateConfig c = b_.create_config();
-  c.stdio.in = b_.dir + "/stdin";
-  c.stdio.out = b_.dir + "/stdout";
-  ASSERT_EQ(::mkfifo(c.stdio.in.c_str(), 0600), 0);
-  UniqueFd out = testing::make_fifo_reader(c.stdio.out);
-  auto p = runtime_.create(c);
-  ASSERT_TRUE(p.ok()) << p.status();
-  ASSERT_TRUE((*p)->start().ok());
-  UniqueFd in(::open(c.stdio.in.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  StdinProbe probe = start_stdin_probe(b_, runtime_);
+  ASSERT_TRUE(probe.process);
+  UniqueFd in(::open(probe.in_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
   ASSERT_TRUE(in.valid());
   ASSERT_TRUE(write_all(in.get(), "hello\n", "stdin").ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(exits_.wait(p->get(), absl::ZeroDuration())) << "EOF while the writer is open";
-  ASSERT_TRUE((*p)->close_stdin().ok());
-  std::optional<ExitStatus> e = exits_.wait(p->get());
+  EXPECT_FALSE(exits_.wait(probe.process.get(), absl::ZeroDuration()))
+      << "EOF while the writer is open";
+  ASSERT_TRUE(probe.process->close_stdin().ok());
+  std::optional<ExitStatus> e = exits_.wait(probe.process.get());
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, 0u);
-  EXPECT_EQ(testing::read_until_eof(out.get()), "hello\n<EOF>\n");
-  EXPECT_TRUE((*p)->destroy().ok());
+  EXPECT_EQ(testing::read_until_eof(probe.out.get()), "hello\n<EOF>\n");
+  EXPECT_TRUE(probe.process->destroy().ok());
 }
 
 TEST_F(WasiGuestTest, SpecMountsAreWhatTheGuestSees) {
