@@ -1,4 +1,4 @@
-// OCI / containerd mount options ("ro", "rbind", "nosuid", "lowerdir=...") as mount(2) arguments.
+// One OCI mount made with mount(2): the mount, the remount its flags need, its propagation.
 #pragma once
 
 #include <functional>
@@ -7,22 +7,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "oci/mount_options.h"
 
 namespace ws::shim {
 
-struct MountArgs {
-  unsigned long flags = 0;        // MS_* for the first mount(2) (MS_BIND, MS_REC, MS_RDONLY, ...)
-  unsigned long propagation = 0;  // MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC)
-  std::string data;               // filesystem-specific options, comma-separated
-
-  bool bind() const;
-  // A bind mount ignores every flag but MS_BIND|MS_REC: the others need a remount.
-  unsigned long remount_flags() const;
-};
-
-// Parses options the way runc does; unknown options become filesystem data. `type` "bind"
-// implies MS_BIND.
-MountArgs parse_mount_options(const std::string& type, const std::vector<std::string>& options);
+using oci::MountArgs;
+using oci::parse_mount_options;
 
 struct MountSpec {
   std::string type;

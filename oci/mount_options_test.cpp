@@ -1,10 +1,10 @@
 // Mount options -> mount(2) flags, propagation and data.
-#include "shim/runtime/mount_options.h"
+#include "oci/mount_options.h"
 
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
-namespace ws::shim {
+namespace ws::oci {
 namespace {
 
 TEST(MountOptions, OverlayOptionsAreData) {
@@ -39,4 +39,4 @@ TEST(MountOptions, TmpfsKeepsSizeAndModeAsData) {
 }
 
 }  // namespace
-}  // namespace ws::shim
+}  // namespace ws::oci
