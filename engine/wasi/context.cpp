@@ -113,6 +113,7 @@ absl::StatusOr<std::unique_ptr<WasiContext>> WasiContext::create(const WasiConfi
   if (!s.ok()) return s;
   env.args = config.args;
   env.env = config.env;
+  env.fds.set_limit(config.max_fds);
   const int stdio[3] = {config.stdin_fd, config.stdout_fd, config.stderr_fd};
   for (uint32_t i = 0; i < 3; ++i) {
     s = add_stdio(env, i, stdio[i]);

@@ -46,9 +46,12 @@ class FdTable {
   Errno insert(std::unique_ptr<FdEntry> entry, uint32_t& fd);
   void put(uint32_t fd, std::unique_ptr<FdEntry> entry);  // at a given number (setup, renumber)
   std::unique_ptr<FdEntry> take(uint32_t fd);
+  // Most descriptors insert() hands out (0: the default bound).
+  void set_limit(uint32_t limit);
 
  private:
   std::vector<std::unique_ptr<FdEntry>> slots_;
+  uint32_t limit_ = 0;
 };
 
 }  // namespace ws::engine::wasi

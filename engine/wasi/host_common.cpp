@@ -26,11 +26,13 @@ Errno FdTable::insert(std::unique_ptr<FdEntry> entry, uint32_t& fd) {
       return Errno::kSuccess;
     }
   }
-  if (slots_.size() >= kMaxFds) return Errno::kMfile;
+  if (slots_.size() >= (limit_ != 0 ? limit_ : kMaxFds)) return Errno::kMfile;
   fd = static_cast<uint32_t>(slots_.size());
   slots_.push_back(std::move(entry));
   return Errno::kSuccess;
 }
+
+void FdTable::set_limit(uint32_t limit) { limit_ = limit < kMaxFds ? limit : kMaxFds; }
 
 void FdTable::put(uint32_t fd, std::unique_ptr<FdEntry> entry) {
   if (fd >= slots_.size()) slots_.resize(fd + 1);

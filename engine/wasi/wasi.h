@@ -43,6 +43,9 @@ struct WasiConfig {
   int stdin_fd = 0;
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // Most descriptors the guest's table may hold, stdio and preopens included (a container's
+  // RLIMIT_NOFILE); 0 keeps the engine's own bound (65536). Opening more fails with EMFILE.
+  uint32_t max_fds = 0;
 };
 
 // The state of one guest: its descriptor table, arguments and environment. Not thread-safe:

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <set>
 #include "absl/strings/string_view.h"
 
 #include "absl/strings/str_cat.h"
@@ -61,11 +60,8 @@ absl::Status setup_namespaces(const oci::Spec& spec) {
   return absl::OkStatus();
 }
 
-absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::Mount& m) {
-  if (m.destination.empty() || m.destination[0] != '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config.json: mount destination ", m.destination, " is not absolute"));
-  }
+absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::PlannedMount& p) {
+  const oci::Mount& m = p.mount;
   MountArgs args = parse_mount_options(m.type, m.options);
   MountSpec spec{m.type, m.source, m.options};
   bool file = false;
@@ -78,7 +74,7 @@ absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::Moun
     }
     file = !S_ISDIR(st.st_mode);
   }
-  absl::StatusOr<UniqueFd> made = make_in_root(root_fd, m.destination, file);
+  absl::StatusOr<UniqueFd> made = make_in_root(root_fd, p.destination, file);
   if (!made.ok()) {
     return absl::Status(
         made.status().code(),
@@ -86,7 +82,7 @@ absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::Moun
   }
   UniqueFd target;
   TargetFn resolve = [&]() -> absl::StatusOr<std::string> {
-    absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, m.destination, O_PATH);
+    absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, p.destination, O_PATH);
     if (!fd.ok()) return fd.status();
     target = std::move(*fd);
     return fd_path(target.get());
@@ -150,15 +146,8 @@ std::string rootfs_path(const std::string& bundle, const oci::Spec& spec) {
   return bundle + "/" + spec.root.path;
 }
 
-bool skipped_mount_type(const std::string& type) {
-  static const std::set<std::string, std::less<>> kSkipped = {
-      "proc",       "sysfs",   "devpts",  "mqueue",      "cgroup",   "cgroup2",
-      "securityfs", "debugfs", "tracefs", "binfmt_misc", "configfs", "fusectl"};
-  return kSkipped.count(type) != 0;
-}
-
-absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
-                                                   const oci::Spec& spec) {
+absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, const oci::Spec& spec,
+                                                   const std::vector<oci::PlannedMount>& mounts) {
   if (absl::Status s = setup_namespaces(spec); !s.ok()) return s;
   if (::unshare(CLONE_NEWNS) != 0) return errno_status(errno, "create a mount namespace");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
@@ -172,9 +161,15 @@ absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
   absl::StatusOr<UniqueFd> fd = open_root(root.path);
   if (!fd.ok()) return fd.status();
   root.fd = std::move(*fd);
-  for (const oci::Mount& m : spec.mounts) {
-    if (skipped_mount_type(m.type)) continue;
-    if (absl::Status s = apply_mount(root.fd.get(), bundle, m); !s.ok()) return s;
+  for (const oci::PlannedMount& m : mounts) {
+    if (absl::Status s = apply_mount(root.fd.get(), bundle, m); !s.ok()) {
+      // What the spec asks cannot be done (a missing source, a mount point that is a file where
+      // a directory is needed): the config's fault, named by its field.
+      absl::StatusCode code = s.code() == absl::StatusCode::kPermissionDenied
+                                  ? s.code()
+                                  : absl::StatusCode::kInvalidArgument;
+      return absl::Status(code, absl::StrCat("config.json: mounts[", m.index, "]: ", s.message()));
+    }
   }
   if (spec.root.readonly && ::mount(nullptr, root.path.c_str(), nullptr,
                                     MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {

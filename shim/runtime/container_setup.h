@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "oci/spec.h"
+#include "oci/wasi_plan.h"
 #include "shim/runtime/fd.h"
 
 namespace ws::shim {
@@ -15,19 +16,17 @@ namespace ws::shim {
 // The rootfs directory of a bundle: spec root.path, relative to the bundle unless absolute.
 std::string rootfs_path(const std::string& bundle, const oci::Spec& spec);
 
-// True for mount types a Wasm guest has no use for (proc, sysfs, devpts, mqueue, cgroup, ...).
-bool skipped_mount_type(const std::string& type);
-
 struct ContainerRoot {
   std::string path;  // the rootfs, with the spec's mounts on it in this mount namespace
   UniqueFd fd;       // O_PATH descriptor of it
 };
 
 // An init process: joins or creates the network/IPC/UTS namespaces the spec names, makes a
-// private (rslave) mount namespace, binds the rootfs onto itself, applies the spec's mounts
-// inside it (targets resolved in the root), and makes it read-only when root.readonly.
-absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle,
-                                                   const oci::Spec& spec);
+// private (rslave) mount namespace, binds the rootfs onto itself, applies `mounts` (the spec's,
+// planned by oci::plan_mounts) inside it (targets resolved in the root), and makes it read-only
+// when root.readonly.
+absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, const oci::Spec& spec,
+                                                   const std::vector<oci::PlannedMount>& mounts);
 
 // The process's rlimits, then its user: setgroups([]), setgid, setuid (after every privileged
 // step; the module is then read, and the guest's files opened, with the user's rights).

@@ -4,7 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +20,68 @@ namespace ws::shim {
 namespace {
 
 constexpr int kTrapExit = 134;
+constexpr int kTimeoutExit = 124;  // as timeout(1) and wasmrun --timeout
+
+void report(const std::string& text) {
+  std::string line = text + "\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+}
+
+// Interrupts the store once `seconds` have passed, repeatedly (an interrupt that lands before
+// the call starts is cleared by it); a guest that still has not stopped a second later (a host
+// call that does not return) ends the process with 124.
+class Watchdog {
+ public:
+  Watchdog(engine::Store& store, double seconds, const std::string& path)
+      : thread_([this, &store, seconds, path] {
+          std::unique_lock lock(mu_);
+          auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(seconds));
+          if (cv_.wait_until(lock, deadline, [this] { return done_; })) return;
+          fired_ = true;
+          for (int i = 0; i < 100 && !done_; ++i) {
+            store.interrupt();
+            cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return done_; });
+          }
+          if (done_) return;
+          report(absl::StrCat(path, ": timeout after ", seconds,
+                              "s: interrupted (the guest was blocked in a host call)"));
+          _exit(kTimeoutExit);
+        }) {}
+  ~Watchdog() { stop(); }
+
+  // Stops watching; true when the timeout had fired.
+  bool stop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return fired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+// A reactor's `_initialize` first when the entry is another export, then the entry.
+absl::StatusOr<engine::Outcome> call_entry(engine::Store& store, const engine::Instance& instance,
+                                           const std::string& function) {
+  if (function != "_start" && function != "_initialize") {
+    std::optional<engine::Extern> init = instance.find_export("_initialize");
+    if (init && init->kind == engine::ExternKind::kFunc) {
+      absl::StatusOr<engine::Outcome> out = engine::call_export(store, instance, "_initialize", {});
+      if (!out.ok() || !out->returned()) return out;
+    }
+  }
+  return engine::call_export(store, instance, function, {});
+}
 
 absl::Status module_error(const absl::Status& s, const std::string& path) {
   absl::StatusCode code =
@@ -24,56 +91,50 @@ absl::Status module_error(const absl::Status& s, const std::string& path) {
   return absl::Status(code, message);
 }
 
-bool exports_start(const engine::Module& m) {
+// The entry export: a function taking no parameters (its results are dropped).
+absl::Status check_entry(const engine::Module& m, const std::string& name) {
   for (const engine::Export& e : m.exports) {
-    if (e.name == "_start" && e.kind == engine::ExternKind::kFunc) return true;
+    if (e.name != name || e.kind != engine::ExternKind::kFunc) continue;
+    if (m.func_type(e.index).num_params != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("entry function \"", name,
+                                                     "\" takes parameters; only a function without "
+                                                     "parameters can be the entry"));
+    }
+    return absl::OkStatus();
   }
-  return false;
-}
-
-void report(const std::string& text) {
-  std::string line = text + "\n";
-  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  if (name == "_start") {
+    return absl::InvalidArgumentError("not a WASI command: it exports no _start function");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("exports no function \"", name, "\" (named by process.args[0] after '#')"));
 }
 
 }  // namespace
 
-std::string module_path(const oci::Process& process, int root_fd) {
-  const std::string& arg = process.args.front();
-  std::string cwd = process.cwd.empty() ? "/" : process.cwd;
-  if (!cwd.ends_with('/')) cwd += '/';
-  if (arg.find('/') != std::string::npos) return arg[0] == '/' ? arg : cwd + arg;
-  for (const std::string& kv : process.env) {
-    if (!absl::StartsWith(kv, "PATH=")) continue;
-    for (absl::string_view dir : absl::StrSplit(kv.substr(5), ':', absl::SkipEmpty())) {
-      std::string candidate = absl::StrCat(dir, absl::EndsWith(dir, "/") ? "" : "/", arg);
-      if (open_in_root(root_fd, candidate, O_PATH).ok()) return candidate;
-    }
-  }
-  return cwd + arg;
-}
-
-absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::Process& process,
+absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
                                                    const ContainerRoot& root) {
-  if (process.args.empty()) {
-    return absl::InvalidArgumentError("process.args is empty: no module to run");
-  }
   std::unique_ptr<Guest> g(new Guest());
-  g->path_ = module_path(process, root.fd.get());
+  g->path_ = plan.module_path;
+  g->function_ = plan.function;
+  g->timeout_seconds_ = plan.engine.timeout_seconds;
   absl::StatusOr<std::vector<uint8_t>> bytes = read_in_root(root.fd.get(), g->path_);
   if (!bytes.ok()) return module_error(bytes.status(), g->path_);
   absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> module =
       engine::Engine().load(std::move(*bytes));
   if (!module.ok()) return module_error(module.status(), g->path_);
   g->module_ = std::move(*module);
-  if (!exports_start(*g->module_->module)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(g->path_, ": not a WASI command: it exports no _start function"));
+  if (absl::Status s = check_entry(*g->module_->module, g->function_); !s.ok()) {
+    return module_error(s, g->path_);
   }
-  g->store_ = std::make_unique<engine::Store>();
+  engine::StoreLimits limits;
+  if (plan.engine.max_memory_bytes) {
+    limits.max_memory_pages = std::max<uint64_t>(1, *plan.engine.max_memory_bytes / 65536);
+  }
+  g->store_ = std::make_unique<engine::Store>(limits);
   engine::wasi::WasiConfig config;
-  config.args = process.args;
-  config.env = process.env;
+  config.args = plan.argv;
+  config.env = plan.env;
+  config.max_fds = plan.max_fds;
   // Reopened through the descriptor: no search permission on the bundle's path is needed once
   // the process runs as the spec's user, and the path cannot be swapped meanwhile.
   config.dirs.push_back({"/", fd_path(root.fd.get()), false, engine::wasi::ResolveMode::kInRoot});
@@ -91,9 +152,20 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::Process& process,
 }
 
 int Guest::run(const std::atomic<int>& interrupted_by) {
+  std::optional<Watchdog> watchdog;
+  if (timeout_seconds_) watchdog.emplace(*store_, *timeout_seconds_, path_);
   absl::StatusOr<engine::Instance*> instance = engine::instantiate(*store_, *module_, linker_);
   absl::StatusOr<engine::Outcome> out =
-      instance.ok() ? engine::call_export(*store_, **instance, "_start", {}) : instance.status();
+      instance.ok() ? call_entry(*store_, **instance, function_) : instance.status();
+  if (watchdog && watchdog->stop()) {
+    bool stopped =
+        !out.ok() || (out->trapped() && out->trap.code == engine::TrapCode::kInterrupted);
+    if (stopped) {
+      report(absl::StrCat(path_, ": timeout after ", *timeout_seconds_, "s (",
+                          oci::kTimeoutAnnotation, "): interrupted"));
+      return kTimeoutExit;
+    }
+  }
   if (int sig = interrupted_by.load(); sig != 0) {
     bool stopped =
         !out.ok() || (out->trapped() && out->trap.code == engine::TrapCode::kInterrupted);

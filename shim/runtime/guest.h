@@ -4,33 +4,33 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
-#include "oci/spec.h"
+#include "oci/wasi_plan.h"
 #include "shim/runtime/container_setup.h"
 #include "shim/runtime/guest_host.h"
 
 namespace ws::shim {
 
-// The in-root path of the module `process.args[0]` names: as given when it contains a '/'
-// (relative to process.cwd), else the first PATH entry of process.env holding it.
-std::string module_path(const oci::Process& process, int root_fd);
-
 class Guest {
  public:
-  // Resolves, reads, decodes, validates and compiles the module and resolves its imports; all
-  // failures are INVALID_ARGUMENT "<module path>: <problem>" (UNIMPLEMENTED stays). WASI gets
-  // argv = process.args, env = process.env and the root preopened as "/" with in-root
-  // resolution; a read-only root is the kernel's business (the rootfs mount is read-only, the
-  // spec's read-write mounts below it stay writable).
-  static absl::StatusOr<std::unique_ptr<Guest>> load(const oci::Process& process,
+  // Reads the planned module from the root, decodes, validates and compiles it, checks that it
+  // exports the entry function (`_start`, or the `#func` of args[0], taking no parameters) and
+  // resolves its imports; all failures are INVALID_ARGUMENT "<module path>: <problem>"
+  // (UNIMPLEMENTED stays). WASI gets argv and env of the plan, the root preopened as "/" with
+  // in-root resolution and the plan's fd bound; a read-only root is the kernel's business (the
+  // rootfs mount is read-only, the spec's read-write mounts below it stay writable). The store
+  // gets the plan's memory cap.
+  static absl::StatusOr<std::unique_ptr<Guest>> load(const oci::WasiPlan& plan,
                                                      const ContainerRoot& root);
 
-  // Instantiates and runs `_start`; the process exit status: the guest's exit code, 0 when
-  // `_start` returns, 134 after a trap (printed with its backtrace on stderr), 128+signal when
-  // `interrupted_by` was set and the guest stopped for it.
+  // Instantiates and runs the entry (a reactor's `_initialize` first when the entry is another
+  // export); the process exit status: the guest's exit code, 0 when the entry returns, 134 after
+  // a trap (printed with its backtrace on stderr), 128+signal when `interrupted_by` was set and
+  // the guest stopped for it, 124 when the plan's timeout stopped it.
   int run(const std::atomic<int>& interrupted_by);
 
   engine::Store& store() { return *store_; }
@@ -39,6 +39,8 @@ class Guest {
   Guest() = default;
 
   std::string path_;
+  std::string function_;
+  std::optional<double> timeout_seconds_;
   std::shared_ptr<const engine::CompiledModule> module_;
   std::unique_ptr<engine::Store> store_;
   engine::Linker linker_;

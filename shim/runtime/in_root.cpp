@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -81,6 +82,27 @@ absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string
   }
   out.resize(done);
   return out;
+}
+
+absl::StatusOr<std::string> probe_in_root(int root_fd, const std::string& path) {
+  absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK);
+  if (!fd.ok()) {
+    if (fd.status().code() == absl::StatusCode::kNotFound) return fd.status();
+    if (errno == ENOTDIR) return absl::NotFoundError(absl::StrCat(path, ": not found"));
+    return fd.status();
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return errno_status(errno, path);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+  }
+  char head[8];
+  ssize_t n;
+  do {
+    n = ::pread(fd->get(), head, sizeof(head), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno_status(errno, path);
+  return std::string(head, static_cast<size_t>(n));
 }
 
 }  // namespace ws::shim

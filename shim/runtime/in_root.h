@@ -21,6 +21,10 @@ absl::StatusOr<UniqueFd> make_in_root(int root_fd, const std::string& path, bool
 // Reads the whole regular file `path` resolved in the root.
 absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string& path);
 
+// The first (up to 8) bytes of the regular file `path` resolved in the root: NOT_FOUND when it
+// does not exist, FAILED_PRECONDITION when it is not a regular file (oci::ProbeFn's contract).
+absl::StatusOr<std::string> probe_in_root(int root_fd, const std::string& path);
+
 // "/proc/self/fd/N", the name mount(2) and friends accept for a resolved descriptor.
 std::string fd_path(int fd);
 

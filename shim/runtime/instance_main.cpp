@@ -14,8 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "oci/spec.h"
+#include "oci/wasi_plan.h"
 #include "shim/runtime/container_setup.h"
 #include "shim/runtime/guest.h"
+#include "shim/runtime/in_root.h"
 #include "shim/runtime/protocol.h"
 
 namespace ws::shim {
@@ -65,12 +67,28 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
     return absl::InvalidArgumentError(
         absl::StrCat(setup.bundle, "/config.json: no process to run"));
   }
+  // The config's own faults come out before anything is set up.
+  std::vector<oci::PlannedMount> mounts;
+  if (!setup.is_exec()) {
+    absl::StatusOr<std::vector<oci::PlannedMount>> planned = oci::plan_mounts(spec->mounts);
+    if (!planned.ok()) return planned.status();
+    mounts = std::move(*planned);
+  }
+  if (absl::StatusOr<oci::EngineOptions> a = oci::plan_annotations(spec->annotations); !a.ok()) {
+    return a.status();
+  }
   absl::StatusOr<ContainerRoot> root = setup.is_exec()
                                            ? join_container(setup.bundle, *spec, setup.init_pid)
-                                           : setup_init_container(setup.bundle, *spec);
+                                           : setup_init_container(setup.bundle, *spec, mounts);
   if (!root.ok()) return root.status();
   if (absl::Status s = apply_process_identity(process); !s.ok()) return s;
-  return Guest::load(process, *root);
+  // The entry is looked up as the process's user, on the root with its mounts.
+  int root_fd = root->fd.get();
+  absl::StatusOr<oci::WasiPlan> plan =
+      oci::plan_wasi(*spec, process, setup.is_exec(),
+                     [root_fd](const std::string& path) { return probe_in_root(root_fd, path); });
+  if (!plan.ok()) return plan.status();
+  return Guest::load(*plan, *root);
 }
 
 }  // namespace
