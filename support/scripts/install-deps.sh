@@ -19,6 +19,8 @@ packages=(
   libgtest-dev libgmock-dev python3 bsdutils procps
   # integration tests: a private containerd (Debian 1.6, with runc)
   containerd runc
+  # the image packer tools/wasm-oci (tar/gzip), and the other image builders it is tested against
+  libarchive-dev umoci buildah
 )
 
 missing=()
