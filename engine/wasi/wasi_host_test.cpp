@@ -257,3 +257,36 @@ INSTANTIATE_TEST_SUITE_P(Backends, WasiHostBackends,
 
 }  // namespace
 }  // namespace ws::engine::wasi
+
+namespace ws::engine::wasi {
+namespace {
+
+// WasiConfig::max_fds (a container's RLIMIT_NOFILE) bounds the guest's table: stdio and the
+// preopen count, the next open past the bound is EMFILE, and closing one frees a number.
+TEST(WasiHost, MaxFdsBoundsTheTable) {
+  TempDir dir;
+  testing::write_file(dir / "file", "content");
+  WasiConfig c = config_with({{"/d", dir.path(), false, ResolveMode::kBeneath}});
+  c.max_fds = 6;
+  Harness h(c);
+  ASSERT_TRUE(h.ok());
+  uint32_t fd = 0;
+  ASSERT_EQ(h.open(3, "file", 0, rights::kFdRead, fd), kOk);
+  EXPECT_EQ(fd, 4u);
+  ASSERT_EQ(h.open(3, "file", 0, rights::kFdRead, fd), kOk);
+  EXPECT_EQ(fd, 5u);
+  EXPECT_EQ(h.open(3, "file", 0, rights::kFdRead, fd), kErr(Errno::kMfile));
+  EXPECT_EQ(h.call("fd_close", {4}), kOk);
+  ASSERT_EQ(h.open(3, "file", 0, rights::kFdRead, fd), kOk);
+  EXPECT_EQ(fd, 4u);
+  // Without a bound the same guest opens more.
+  c.max_fds = 0;
+  Harness unbounded(c);
+  ASSERT_TRUE(unbounded.ok());
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(unbounded.open(3, "file", 0, rights::kFdRead, fd), kOk);
+  }
+}
+
+}  // namespace
+}  // namespace ws::engine::wasi

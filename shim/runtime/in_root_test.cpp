@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "oci/wasi_plan.h"
+
 namespace ws::shim {
 namespace {
 
@@ -78,6 +80,67 @@ TEST_F(InRootTest, MakeCreatesFilesAndDirectories) {
   absl::StatusOr<UniqueFd> f = make_in_root(fd_.get(), "/etc/resolv.conf", true);
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_TRUE(fs::is_regular_file(root_ + "/etc/resolv.conf"));
+}
+
+}  // namespace
+}  // namespace ws::shim
+
+namespace ws::shim {
+namespace {
+
+// The entry of a config resolved on a real rootfs through probe_in_root: hostile links and
+// paths never reach the host's module next to the rootfs.
+TEST_F(InRootTest, EntryResolutionStaysInTheRoot) {
+  const std::string wasm("\0asm\x01\0\0\0", 8);
+  std::ofstream(dir_ + "/outside.wasm") << wasm;
+  fs::create_directories(root_ + "/real");
+  fs::create_directories(root_ + "/bin");
+  std::ofstream(root_ + "/real/app.wasm") << wasm;
+  fs::create_symlink(dir_ + "/outside.wasm", root_ + "/abs-out.wasm");
+  fs::create_symlink("../../../../outside.wasm", root_ + "/rel-out.wasm");
+  fs::create_symlink("/real/app.wasm", root_ + "/bin/app.wasm");
+  fs::create_symlink(dir_, root_ + "/hostdir");
+  fs::create_directories(root_ + "/dir.wasm");
+  ASSERT_EQ(::mkfifo((root_ + "/fifo.wasm").c_str(), 0644), 0);
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd;
+    std::string module;  // "" when an error is expected
+    std::string error;
+  };
+  const Case cases[] = {
+      {{"/abs-out.wasm"}, {}, "/", "", "not found in the rootfs"},
+      {{"/rel-out.wasm"}, {}, "/", "", "not found in the rootfs"},
+      {{"../../outside.wasm"}, {}, "/work", "", "looked for /outside.wasm"},
+      {{"outside.wasm"}, {"PATH=/hostdir"}, "/", "", "not found in the rootfs"},
+      {{"/hostdir/outside.wasm"}, {}, "/", "", "not found in the rootfs"},
+      {{"app.wasm"}, {"PATH=/usr/bin:/bin"}, "/", "/bin/app.wasm", ""},
+      {{"../real/app.wasm#main"}, {}, "/bin", "/real/app.wasm", ""},
+      {{"/dir.wasm"}, {}, "/", "", "not a regular file"},
+      {{"/fifo.wasm"}, {}, "/", "", "not a regular file"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args[0]);
+    oci::Spec spec;
+    spec.process.emplace();
+    spec.process->args = c.args;
+    spec.process->env = c.env;
+    spec.process->cwd = c.cwd;
+    int root_fd = fd_.get();
+    absl::StatusOr<oci::WasiPlan> plan =
+        oci::plan_wasi(spec, *spec.process, false,
+                       [root_fd](const std::string& p) { return probe_in_root(root_fd, p); });
+    if (c.module.empty()) {
+      ASSERT_FALSE(plan.ok()) << plan->module_path;
+      EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_NE(plan.status().message().find(c.error), std::string::npos) << plan.status();
+      EXPECT_NE(plan.status().message().find("process.args[0]"), std::string::npos);
+    } else {
+      ASSERT_TRUE(plan.ok()) << plan.status();
+      EXPECT_EQ(plan->module_path, c.module);
+    }
+  }
 }
 
 }  // namespace

@@ -165,7 +165,7 @@ TEST_F(InstanceRuntimeTest, NoExitIsReportedAfterDestroy) {
 TEST_F(InstanceRuntimeTest, AMissingModuleFailsCreateNamingIt) {
   Bundle b;
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
-                      "/app.wasm: No such file or directory");
+                      "process.args[0]: /app.wasm: not found in the rootfs");
 }
 
 TEST_F(InstanceRuntimeTest, AnInvalidModuleFailsCreateNamingItAndTheProblem) {
@@ -191,17 +191,17 @@ TEST_F(InstanceRuntimeTest, Args0CannotEscapeTheRootfs) {
   fs::copy_file(testing::guest_file("ok"), b.dir + "/outside.wasm");
   b.spec["process"]["args"] = {"../outside.wasm"};
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
-                      "/../outside.wasm: No such file or directory");
+                      "../outside.wasm: not found in the rootfs (looked for /outside.wasm)");
   b.spec["process"]["args"] = {"../../etc/passwd"};
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument, "../../etc/passwd");
   fs::create_symlink(b.dir + "/outside.wasm", b.rootfs + "/link.wasm");
   b.spec["process"]["args"] = {"/link.wasm"};
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
-                      "/link.wasm: No such file or directory");
+                      "/link.wasm: not found in the rootfs");
   fs::create_symlink("/", b.rootfs + "/host");
   b.spec["process"]["args"] = {"/host" + b.dir + "/outside.wasm"};
   expect_create_fails(b, b.create_config(), absl::StatusCode::kInvalidArgument,
-                      "No such file or directory");
+                      "not found in the rootfs");
 }
 
 TEST_F(InstanceRuntimeTest, ModulesAreFoundOnPathAndRelativeToCwd) {
