@@ -1,4 +1,4 @@
-# Entry points for people and CI: `make run` (main job) and `make test` (all tests).
+# Entry points for people and CI: `make demo` (main job) and `make test` (all tests).
 # CMake + Ninja do the real work; this file only names the steps.
 
 BUILD_DIR  ?= build
@@ -13,7 +13,7 @@ EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test run run-local spec asan format format-check tidy clean bench fuzz
+.PHONY: all deps configure build test demo run run-local spec asan format format-check tidy clean bench fuzz
 
 all: build
 
@@ -30,7 +30,12 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
-# The main job: the capability demo (examples/) as a container: a private containerd runs it
+# The main job: the examples (hello, capabilities, docroot bind mount, sqlite3 with a script from a
+# mount) packed by wasm-oci and run as containers through a private containerd and our shim.
+demo: build
+	examples/demo.sh $(BUILD_DIR)
+
+# The capability demo (examples/) alone as a container: a private containerd runs it
 # through our shim (ctr run --runtime io.containerd.wasm.v1); examples/README.md explains it.
 run: build
 	examples/run-in-containerd.sh $(BUILD_DIR) $(EXAMPLE)
