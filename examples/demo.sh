@@ -11,7 +11,8 @@
 #   2 capabilities  the capability demo: the spec's environment and the image's rootfs as /
 #   3 docroot       a host directory bind-mounted read-only at /docroot
 #   4 sqlite3       SQLite's shell found on the image's PATH, running a script from a mount
-#                   (skipped when build/test/real did not build sqlite3.wasm)
+#                   (skipped when build/test/real did not build sqlite3.wasm, or when
+#                   WS_DEMO_NO_SQLITE is set)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -73,14 +74,14 @@ pack docroot -t wasmshim/docroot:1 --module-path /bin/docroot.wasm --env PATH=/b
 run docroot docker.io/wasmshim/docroot:1 \
   --mount "type=bind,src=$here/docroot,dst=/docroot,options=rbind:ro" --
 
-if [[ -f "$sqlite" ]]; then
+if [[ -f "$sqlite" && -z "${WS_DEMO_NO_SQLITE:-}" ]]; then
   pack sqlite3 -t wasmshim/sqlite3:3.40 --module-path /usr/bin/sqlite3 --env PATH=/usr/bin \
     --entrypoint sqlite3 --cmd :memory: --cmd ".read /scripts/demo.sql" "$sqlite"
   echo "   (sqlite3.wasm is 1.2 MB: compiling it at Create takes about a minute on this machine)"
   run sqlite3 docker.io/wasmshim/sqlite3:3.40 \
     --mount "type=bind,src=$here/sql,dst=/scripts,options=rbind:ro" --
 else
-  echo "== sqlite3: skipped ($sqlite was not built: make deps fetches its sources)"
+  echo "== sqlite3: skipped ($sqlite not built (make deps fetches its sources) or WS_DEMO_NO_SQLITE set)"
 fi
 
 echo "== images: $(ctrx images ls -q | tr '\n' ' ')"
