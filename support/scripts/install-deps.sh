@@ -40,10 +40,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# containerd 1.7 for the integration tests: a Debian trixie package unpacked into a cache (from
-# the same Debian mirror; the system's apt configuration is not touched).
+# containerd 1.7 for the integration tests, and dockerd/docker 26 for the `docker load` check of
+# wasm-oci's docker archives: Debian trixie packages unpacked into a cache (from the same Debian
+# mirror; the system's apt configuration is not touched).
 if [ "$(id -u)" -eq 0 ]; then
-  "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd >/dev/null
+  "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd docker.io docker-cli >/dev/null
 fi
 
 # Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked). Only the
