@@ -159,7 +159,9 @@ Json descriptor(const std::string& media_type, const std::string& data) {
   return Json{{"mediaType", media_type}, {"digest", digest_of(data)}, {"size", data.size()}};
 }
 
-Json image_config(const ImageInput& in, const std::string& diff_id) {
+// `diff_ids` lists the tar layers only: empty for an artifact, whose layer is the module itself,
+// so containerd's unpacker (which skips non-tar layers) finds them consistent.
+Json image_config(const ImageInput& in, const std::vector<std::string>& diff_ids) {
   Json cfg = Json::object();
   std::vector<std::string> entry =
       in.entrypoint.empty() ? std::vector<std::string>{module_path_of(in)} : in.entrypoint;
@@ -172,7 +174,7 @@ Json image_config(const ImageInput& in, const std::string& diff_id) {
               {"architecture", in.arch},
               {"os", in.os},
               {"config", cfg},
-              {"rootfs", {{"type", "layers"}, {"diff_ids", {diff_id}}}},
+              {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
               {"history", {{{"created", kEpoch}, {"created_by", "wasm-oci"}}}}};
 }
 
@@ -234,7 +236,6 @@ absl::StatusOr<BuiltImage> build_image(const ImageInput& in, ImageFormat format)
     absl::StatusOr<std::string> module = read_module(in);
     if (!module.ok()) return module.status();
     layer = std::move(*module);
-    diff_id = digest_of(layer);
     layer_type = kWasmLayer;
   } else {
     absl::StatusOr<std::vector<TarEntry>> entries = rootfs_entries(in);
@@ -250,7 +251,9 @@ absl::StatusOr<BuiltImage> build_image(const ImageInput& in, ImageFormat format)
       layer_type = kLayerTarGzip;
     }
   }
-  std::string config = image_config(in, diff_id).dump();
+  std::vector<std::string> diff_ids;
+  if (format != ImageFormat::kArtifact) diff_ids.push_back(diff_id);
+  std::string config = image_config(in, diff_ids).dump();
   Json manifest = {{"schemaVersion", 2},
                    {"mediaType", kManifest},
                    {"config", descriptor(kConfig, config)},

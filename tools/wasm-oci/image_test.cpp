@@ -186,6 +186,10 @@ TEST_F(ImageTest, ArtifactLayerIsTheModule) {
   ASSERT_EQ(manifest["layers"].size(), 1u);
   EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/wasm");
   EXPECT_EQ(blob(files, manifest["layers"][0]), kModule);
+  // No tar layers: containerd's unpacker skips the wasm layer and finds the config consistent.
+  Json config = Json::parse(blob(files, manifest["config"]));
+  EXPECT_EQ(config["rootfs"]["diff_ids"], Json::array());
+  EXPECT_EQ(config["config"]["Entrypoint"], Json::array({"/app.wasm"}));
   in = input();
   EXPECT_EQ(build_image(in, ImageFormat::kArtifact).status().code(),
             absl::StatusCode::kInvalidArgument);
