@@ -1,6 +1,7 @@
 /* The bind-mount demo: a static "site" mounted at /docroot from the host
  * (`ctr run --mount type=bind,src=DIR,dst=/docroot,options=rbind:ro`): lists it, prints
- * index.html as a server would serve it, and shows that the read-only mount refuses writes. */
+ * whether it may write there (a read-only mount refuses) and index.html as a server would serve
+ * it. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
   const char* root = argc > 1 ? argv[1] : "/docroot";
   if (list(root) != 0) return 1;
   char path[512];
+  snprintf(path, sizeof path, "%s/written-by-the-guest.txt", root);
+  FILE* w = fopen(path, "w");
+  printf("writing into %s: %s\n", root, w ? "allowed" : strerror(errno));
+  if (w) fclose(w);
   snprintf(path, sizeof path, "%s/index.html", root);
   FILE* f = fopen(path, "r");
   if (!f) {
@@ -46,9 +51,5 @@ int main(int argc, char** argv) {
   char line[512];
   while (fgets(line, sizeof line, f)) fputs(line, stdout);
   fclose(f);
-  snprintf(path, sizeof path, "%s/written-by-the-guest.txt", root);
-  FILE* w = fopen(path, "w");
-  printf("writing into %s: %s\n", root, w ? "allowed" : strerror(errno));
-  if (w) fclose(w);
   return 0;
 }
