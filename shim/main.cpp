@@ -18,6 +18,7 @@
 #include "shim/runtime/instance_main.h"
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/reaper.h"
+#include "shim/server/containerd_content.h"
 #include "support/log.h"
 
 namespace {
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
   }
   ws::shim::InstanceRuntimeOptions options;
   options.instance_binary = self_path();
+  if (!flags->address.empty()) {
+    options.images = ws::shim::containerd_image_content(flags->address, flags->ns);
+  }
   ws::shim::InstanceRuntime runtime(options);
   return ws::shim::serve(*flags, runtime);
 }

@@ -9,6 +9,7 @@
 #include "shim/runtime/container_setup.h"
 #include "shim/runtime/hooks.h"
 #include "shim/runtime/instance_process.h"
+#include "shim/runtime/wasm_artifact.h"
 
 namespace ws::shim {
 namespace {
@@ -46,6 +47,11 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
   absl::StatusOr<std::unique_ptr<RootfsMounts>> mounts =
       RootfsMounts::mount(config.rootfs, rootfs_path(config.bundle, *spec));
   if (!mounts.ok()) return mounts.status();
+  if (options_.images) {
+    absl::Status s = materialise_wasm_artifact(*options_.images, config.id, *spec,
+                                               rootfs_path(config.bundle, *spec));
+    if (!s.ok()) return s;
+  }
   absl::StatusOr<std::shared_ptr<ProcessIo>> io = open_io(config.stdio, *spec->process);
   if (!io.ok()) return io.status();
 

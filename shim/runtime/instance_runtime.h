@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "shim/task/image_content.h"
 #include "shim/task/runtime.h"
 
 namespace ws::shim {
@@ -21,6 +22,9 @@ struct InstanceRuntimeOptions {
   // default; tests point it at a small binary whose main calls instance_main().
   std::string instance_binary = "/proc/self/exe";
   std::string argv0 = "containerd-shim-wasm-v1";
+  // containerd's images and content store, for OCI Wasm artifacts (wasm_artifact.h); none:
+  // only images whose rootfs holds the module run.
+  std::shared_ptr<ImageContent> images;
 };
 
 class InstanceRuntime : public Runtime {

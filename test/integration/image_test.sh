@@ -103,8 +103,8 @@ else
   echo "ok - docker load # SKIP no dockerd (support/scripts/fetch-trixie.sh docker.io docker-cli)"
 fi
 
-# The artifact form: containerd >= 1.6.25/1.7.7 imports non-tar layers; the module is stored in
-# its content store as an application/wasm blob (running it from there is not implemented yet).
+# The artifact form: containerd >= 1.6.25/1.7.7 imports non-tar layers; the shim reads the
+# module from containerd's content store and runs it.
 "$packer" --format artifact -t wstest/artifact:1 --module-path /hello.wasm -o "$work/artifact.tar" \
   "$build/examples/hello.wasm" >/dev/null
 if "$containerd_bin" --version | grep -q ' 1\.[7-9]\.'; then
@@ -113,6 +113,9 @@ if "$containerd_bin" --version | grep -q ' 1\.[7-9]\.'; then
   ctrx content get "sha256:$digest" | cmp -s - "$build/examples/hello.wasm" && [[ $rc -eq 0 ]]
   check "an application/wasm artifact imports; the module is in the content store" $? \
     "rc=$rc out: $out"
+  out=$(run --platform wasi/wasm docker.io/wstest/artifact:1 a1 /hello.wasm artifact); rc=$?
+  contains "$out" "argument 1: artifact" && [[ $rc -eq 0 ]]
+  check "an application/wasm artifact runs from the content store" $? "rc=$rc out: $out"
 else
   echo "ok - artifact import # SKIP containerd before 1.7 refuses non-tar layers"
 fi

@@ -1,0 +1,114 @@
+// containerd's Containers/Get, Images/Get and Content/Read as an ImageContent.
+#include "shim/server/containerd_content.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "proto/containerd/services/containers/v1/containers.grpc.pb.h"
+#include "proto/containerd/services/content/v1/content.grpc.pb.h"
+#include "proto/containerd/services/images/v1/images.grpc.pb.h"
+
+namespace ws::shim {
+namespace {
+
+namespace containers = containerd::services::containers::v1;
+namespace content = containerd::services::content::v1;
+namespace images = containerd::services::images::v1;
+
+absl::Status to_status(const grpc::Status& s, const std::string& what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat(what, ": ", s.error_message()));
+}
+
+class ContainerdContent : public ImageContent {
+ public:
+  ContainerdContent(std::shared_ptr<grpc::Channel> channel, std::string ns)
+      : containers_(containers::Containers::NewStub(channel)),
+        images_(images::Images::NewStub(channel)),
+        content_(content::Content::NewStub(channel)),
+        ns_(std::move(ns)) {}
+
+  absl::StatusOr<std::string> container_image(const std::string& id) override {
+    grpc::ClientContext ctx;
+    prepare(ctx);
+    containers::GetContainerRequest req;
+    req.set_id(id);
+    containers::GetContainerResponse resp;
+    if (absl::Status s =
+            to_status(containers_->Get(&ctx, req, &resp), "containerd: container " + id);
+        !s.ok()) {
+      return s;
+    }
+    return resp.container().image();
+  }
+
+  absl::StatusOr<oci::Descriptor> image_target(const std::string& image) override {
+    grpc::ClientContext ctx;
+    prepare(ctx);
+    images::GetImageRequest req;
+    req.set_name(image);
+    images::GetImageResponse resp;
+    if (absl::Status s = to_status(images_->Get(&ctx, req, &resp), "containerd: image " + image);
+        !s.ok()) {
+      return s;
+    }
+    const auto& t = resp.image().target();
+    return oci::Descriptor{t.media_type(), t.digest(), t.size()};
+  }
+
+  absl::StatusOr<std::string> read_blob(const std::string& digest, int64_t max_bytes) override {
+    grpc::ClientContext ctx;
+    prepare(ctx);
+    content::ReadContentRequest req;
+    req.set_digest(digest);
+    std::unique_ptr<grpc::ClientReader<content::ReadContentResponse>> reader =
+        content_->Read(&ctx, req);
+    std::string out;
+    content::ReadContentResponse chunk;
+    while (reader->Read(&chunk)) {
+      if (chunk.offset() != static_cast<int64_t>(out.size())) {
+        ctx.TryCancel();
+        reader->Finish();
+        return absl::InternalError(absl::StrCat("containerd: content ", digest, ": chunk at ",
+                                                chunk.offset(), ", expected ", out.size()));
+      }
+      if (static_cast<int64_t>(out.size() + chunk.data().size()) > max_bytes) {
+        ctx.TryCancel();
+        reader->Finish();
+        return absl::FailedPreconditionError(
+            absl::StrCat("containerd: content ", digest, ": larger than ", max_bytes, " bytes"));
+      }
+      out += chunk.data();
+    }
+    if (absl::Status s = to_status(reader->Finish(), "containerd: content " + digest); !s.ok()) {
+      return s;
+    }
+    return out;
+  }
+
+ private:
+  void prepare(grpc::ClientContext& ctx) const {
+    ctx.AddMetadata("containerd-namespace", ns_);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  }
+
+  std::unique_ptr<containers::Containers::Stub> containers_;
+  std::unique_ptr<images::Images::Stub> images_;
+  std::unique_ptr<content::Content::Stub> content_;
+  std::string ns_;
+};
+
+}  // namespace
+
+std::shared_ptr<ImageContent> containerd_image_content(const std::string& address,
+                                                       const std::string& ns) {
+  std::string target = absl::StartsWith(address, "unix://") ? address : "unix://" + address;
+  return std::make_shared<ContainerdContent>(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), ns);
+}
+
+}  // namespace ws::shim
