@@ -69,6 +69,28 @@ std::optional<uint64_t> parse_size(absl::string_view text) {
   return n * scale;
 }
 
+// "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80": a numeric address and a port 1..65535.
+std::optional<ListenAddress> parse_listen(absl::string_view text) {
+  size_t colon = text.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return std::nullopt;
+  absl::string_view host = text.substr(0, colon);
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port == 0 || port > 65535) {
+    return std::nullopt;
+  }
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
+    host = host.substr(1, host.size() - 2);
+    if (host.find(':') == absl::string_view::npos) return std::nullopt;
+  } else if (host.find(':') != absl::string_view::npos) {
+    return std::nullopt;  // IPv6 needs brackets
+  }
+  if (host.empty() ||
+      host.find_first_not_of("0123456789abcdefABCDEF.:") != absl::string_view::npos) {
+    return std::nullopt;
+  }
+  return ListenAddress{std::string(host), static_cast<uint16_t>(port)};
+}
+
 absl::StatusOr<std::string> probe_candidate(const std::string& entry_path, const std::string& path,
                                             const ProbeFn& probe) {
   absl::StatusOr<std::string> head = probe(path);
@@ -260,6 +282,17 @@ absl::StatusOr<EngineOptions> plan_annotations(const std::map<std::string, std::
                      absl::StrCat("\"", *t, "\" is not a positive number of seconds"));
     }
     out.timeout_seconds = seconds;
+  }
+  if (const std::string* l = get(kListenAnnotation)) {
+    for (absl::string_view one : absl::StrSplit(*l, ',')) {
+      std::optional<ListenAddress> a = parse_listen(absl::StripAsciiWhitespace(one));
+      if (!a) {
+        return invalid(
+            field(kListenAnnotation),
+            absl::StrCat("\"", one, "\" is not ADDRESS:PORT (127.0.0.1:8080, [::1]:80)"));
+      }
+      out.listen.push_back(*a);
+    }
   }
   return out;
 }

@@ -23,6 +23,7 @@ inline constexpr absl::string_view kVariantAnnotation = "module.wasm.image/varia
 // Our own engine options (documented in oci/README.md).
 inline constexpr absl::string_view kMaxMemoryAnnotation = "io.wasmshim.max-memory";
 inline constexpr absl::string_view kTimeoutAnnotation = "io.wasmshim.timeout";
+inline constexpr absl::string_view kListenAnnotation = "io.wasmshim.tcplisten";
 
 // "app.wasm#run": the module path and the export to call instead of `_start`.
 struct Entrypoint {
@@ -79,9 +80,17 @@ absl::StatusOr<std::vector<PlannedMount>> plan_mounts(const std::vector<Mount>& 
 // True for mount types a Wasm guest has no use for.
 bool skipped_mount_type(absl::string_view type);
 
+struct ListenAddress {
+  std::string host;  // numeric IPv4 or IPv6 (without brackets)
+  uint16_t port = 0;
+};
+
 struct EngineOptions {
   std::optional<uint64_t> max_memory_bytes;  // io.wasmshim.max-memory: "64M", "1G", "65536"
   std::optional<double> timeout_seconds;     // io.wasmshim.timeout: "2.5"
+  // io.wasmshim.tcplisten: "127.0.0.1:8080,[::1]:8080": TCP listeners created in the
+  // container's network namespace and given to the init process after its preopens (fd 4...).
+  std::vector<ListenAddress> listen;
 };
 
 // Checks run.oci.handler (absent or "wasm") and module.wasm.image/variant (absent, "compat" or

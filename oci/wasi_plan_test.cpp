@@ -94,6 +94,13 @@ void check_plan(const WasiPlan& plan, const Json& expect) {
       EXPECT_EQ(*plan.engine.timeout_seconds, t);
     }
   }
+  if (expect.contains("listen")) {
+    std::vector<std::string> got;
+    for (const ListenAddress& a : plan.engine.listen) {
+      got.push_back(a.host + ":" + std::to_string(a.port));
+    }
+    EXPECT_EQ(got, expect["listen"].get<std::vector<std::string>>());
+  }
   if (expect.contains("mounts")) {
     const Json& ms = expect["mounts"];
     ASSERT_EQ(plan.mounts.size(), ms.size());

@@ -112,7 +112,8 @@ absl::Status check_entry(const engine::Module& m, const std::string& name) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
-                                                   const ContainerRoot& root) {
+                                                   const ContainerRoot& root,
+                                                   const std::vector<int>& listeners) {
   std::unique_ptr<Guest> g(new Guest());
   g->path_ = plan.module_path;
   g->function_ = plan.function;
@@ -135,6 +136,7 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
   config.args = plan.argv;
   config.env = plan.env;
   config.max_fds = plan.max_fds;
+  config.listen_sockets = listeners;
   // Reopened through the descriptor: no search permission on the bundle's path is needed once
   // the process runs as the spec's user, and the path cannot be swapped meanwhile.
   config.dirs.push_back({"/", fd_path(root.fd.get()), false, engine::wasi::ResolveMode::kInRoot});

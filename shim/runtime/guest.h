@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
@@ -24,8 +25,10 @@ class Guest {
   // in-root resolution and the plan's fd bound; a read-only root is the kernel's business (the
   // rootfs mount is read-only, the spec's read-write mounts below it stay writable). The store
   // gets the plan's memory cap.
+  // `listeners` (annotation io.wasmshim.tcplisten) follow the root preopen as fds 4...
   static absl::StatusOr<std::unique_ptr<Guest>> load(const oci::WasiPlan& plan,
-                                                     const ContainerRoot& root);
+                                                     const ContainerRoot& root,
+                                                     const std::vector<int>& listeners = {});
 
   // Instantiates and runs the entry (a reactor's `_initialize` first when the entry is another
   // export); the process exit status: the guest's exit code, 0 when the entry returns, 134 after

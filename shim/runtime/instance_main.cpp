@@ -18,6 +18,7 @@
 #include "shim/runtime/container_setup.h"
 #include "shim/runtime/guest.h"
 #include "shim/runtime/in_root.h"
+#include "shim/runtime/listen.h"
 #include "shim/runtime/protocol.h"
 
 namespace ws::shim {
@@ -74,13 +75,16 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
     if (!planned.ok()) return planned.status();
     mounts = std::move(*planned);
   }
-  if (absl::StatusOr<oci::EngineOptions> a = oci::plan_annotations(spec->annotations); !a.ok()) {
-    return a.status();
-  }
+  absl::StatusOr<oci::EngineOptions> options = oci::plan_annotations(spec->annotations);
+  if (!options.ok()) return options.status();
   absl::StatusOr<ContainerRoot> root = setup.is_exec()
                                            ? join_container(setup.bundle, *spec, setup.init_pid)
                                            : setup_init_container(setup.bundle, *spec, mounts);
   if (!root.ok()) return root.status();
+  // In the container's network namespace, while still privileged (ports below 1024).
+  absl::StatusOr<std::vector<UniqueFd>> listeners =
+      setup.is_exec() ? std::vector<UniqueFd>() : open_listeners(options->listen);
+  if (!listeners.ok()) return listeners.status();
   if (absl::Status s = apply_process_identity(process); !s.ok()) return s;
   // The entry is looked up as the process's user, on the root with its mounts.
   int root_fd = root->fd.get();
@@ -88,7 +92,9 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
       oci::plan_wasi(*spec, process, setup.is_exec(),
                      [root_fd](const std::string& path) { return probe_in_root(root_fd, path); });
   if (!plan.ok()) return plan.status();
-  return Guest::load(*plan, *root);
+  std::vector<int> listener_fds;
+  for (const UniqueFd& fd : *listeners) listener_fds.push_back(fd.get());
+  return Guest::load(*plan, *root, listener_fds);  // WASI keeps its own duplicates
 }
 
 }  // namespace

@@ -164,6 +164,7 @@ fi
 # 4. config.json mappings through ctr.
 "$packer" -t wstest/map:1 --module-path /bin/docroot.wasm --env PATH=/bin \
   --add "$build/test/integration/ws_it_spin.wasm:/spin.wasm" \
+  --add "$build/test/integration/ws_it_serve.wasm:/serve.wasm" \
   --add "$root/test/integration/mkimage.py:/not-wasm.wasm" \
   -o "$work/map.tar" "$build/examples/docroot.wasm" >/dev/null
 ctrx images import --platform wasi/wasm "$work/map.tar" >/dev/null 2>&1
@@ -184,6 +185,29 @@ check "annotation io.wasmshim.timeout stops the guest with 124" $? "rc=$rc out: 
 out=$(run --annotation io.wasmshim.max-memory=64K "$IMG" m5 docroot.wasm); rc=$?
 contains "$out" "exceeds the limit of 1 pages" && [[ $rc -eq 134 ]]
 check "annotation io.wasmshim.max-memory caps linear memory" $? "rc=$rc out: $out"
+port=$((20000 + RANDOM % 20000))
+( run --net-host --annotation "io.wasmshim.tcplisten=127.0.0.1:$port" "$IMG" m6 /serve.wasm \
+    >"$work/m6.out" 2>&1; echo $? >"$work/m6.rc" ) &
+runner=$!
+reply=$(/usr/bin/python3 - "$port" <<'PY'
+import socket, sys, time
+for _ in range(300):  # the listener exists once Create has run
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("no listener")
+s.sendall(b"tester\n")
+print(s.recv(200).decode().strip())
+PY
+)
+wait "$runner"
+[[ "$reply" == "hello tester from a wasm listener" && "$(cat "$work/m6.rc")" == 0 ]] &&
+  contains "$(cat "$work/m6.out")" "served one connection"
+check "annotation io.wasmshim.tcplisten hands the guest a listening socket" $? "reply: $reply" \
+  "rc=$(cat "$work/m6.rc") out: $(cat "$work/m6.out")"
 
 # 5. Configs the shim cannot honour: Create fails naming the field, nothing is left behind.
 leftovers() {  # leftovers ID: tasks, shims or mounts of container ID
@@ -214,6 +238,8 @@ bad x4 "mounts[" "$work/nonexistent" -- \
   --mount "type=bind,src=$work/nonexistent,dst=/data,options=rbind" "$IMG" x4
 bad x8 "mounts[" ".type" "unknown mount type \"ext4\" with data \"data=ordered\"" -- \
   --mount "type=ext4,src=/dev/sda1,dst=/data,options=data=ordered" "$IMG" x8
+bad x9 "io.wasmshim.tcplisten" "localhost:80" -- --annotation io.wasmshim.tcplisten=localhost:80 \
+  "$IMG" x9 /serve.wasm
 bad x5 "run.oci.handler" -- --annotation run.oci.handler=krun "$IMG" x5
 bad x6 "process.args[0]" "#" -- "$IMG" x6 "/bin/docroot.wasm#"
 bad x7 "process.args[0]" "exports no function \"nope\"" -- "$IMG" x7 "/bin/docroot.wasm#nope"
