@@ -1,0 +1,22 @@
+// The plugin side of plugin.h: the table of this build's compile entry points.
+#include "engine/codegen/plugin.h"
+
+namespace ws::engine::codegen_plugin {
+namespace {
+
+constexpr Table kTable = {
+    .abi_version = kAbiVersion,
+    .table_size = sizeof(Table),
+    .layout = layout_fingerprint(),
+    .compiler = __VERSION__,
+    .compile_jit = &ws::engine::compile_jit,
+    .compile_artifact = nullptr,  // aot::compile_artifact once codegen implements it
+};
+
+}  // namespace
+}  // namespace ws::engine::codegen_plugin
+
+extern "C" __attribute__((visibility("default"))) const ws::engine::codegen_plugin::Table*
+ws_codegen_plugin_table() {
+  return &ws::engine::codegen_plugin::kTable;
+}
