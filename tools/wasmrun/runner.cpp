@@ -173,7 +173,9 @@ int run_module(const RunOptions& options) {
     listen_fds.push_back(fd->get());
     listeners.push_back(std::move(*fd));
   }
-  engine::Engine engine;
+  engine::EngineOptions engine_options;
+  engine_options.opt_level = options.opt_level;
+  engine::Engine engine(engine_options);
   auto module = engine.load_file(options.module_path);
   if (!module.ok()) {
     report(std::string(module.status().message()));
