@@ -26,7 +26,9 @@ absl::Status compile_code(CompiledModule& cm, int opt_level) {
   const auto& addrs = runtime_intrinsics();
   std::copy(addrs.begin(), addrs.end(), opts.intrinsics.begin());
   auto t0 = Clock::now();
-  absl::StatusOr<std::shared_ptr<const CompiledCode>> code = compile_jit(*cm.module, cm.info, opts);
+  absl::StatusOr<CodeImage> image = compile_eager(*cm.module, cm.info, opts);
+  if (!image.ok()) return image.status();
+  absl::StatusOr<std::shared_ptr<const CompiledCode>> code = load_code_image(*image);
   if (!code.ok()) return code.status();
   cm.code = std::move(*code);
   cm.compile_seconds = seconds_since(t0);
