@@ -1,5 +1,5 @@
 // The engine side of the codegen plugin: dlopen on the first compile, and the compile entry
-// points of codegen.h and aot.h forwarding to the plugin's table.
+// points of codegen.h forwarding to the plugin's table.
 #include "engine/codegen/loader.h"
 
 #include <dlfcn.h>
@@ -112,17 +112,16 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
   return (*t)->compile_jit(m, info, options);
 }
 
-namespace aot {
-
-absl::StatusOr<std::vector<uint8_t>> compile_artifact(const Module& m, const ModuleInfo& info,
-                                                      const Key& key, int threads) {
+absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
+                                        const CompileOptions& options, CompileStats* stats) {
   absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();
   if (!t.ok()) return t.status();
-  if ((*t)->compile_artifact == nullptr) {
-    return absl::UnimplementedError("this code generator cannot write AOT artifacts");
-  }
-  return (*t)->compile_artifact(m, info, key, threads);
+  return (*t)->compile_eager(m, info, options, stats);
 }
 
-}  // namespace aot
+// Loads the plugin: a cache key needs no LLVM (support/cpu_id.h) and should not call this.
+std::string host_cpu_features() {
+  absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();
+  return t.ok() ? (*t)->host_cpu_features() : std::string("unknown");
+}
 }  // namespace ws::engine

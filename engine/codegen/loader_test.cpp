@@ -46,6 +46,8 @@ TEST(CodegenPlugin, SkipsUnusableFilesAndLoadsTheBuiltPlugin) {
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ((*t)->abi_version, kAbiVersion);
   EXPECT_NE((*t)->compile_jit, nullptr);
+  EXPECT_NE((*t)->compile_eager, nullptr);
+  EXPECT_FALSE((*t)->host_cpu_features().empty());
   EXPECT_TRUE(check_table(**t).ok());
   // The process-wide load finds the same plugin.
   absl::StatusOr<const Table*> once = load();
@@ -69,7 +71,8 @@ TEST(CodegenPlugin, ErrorNamesEveryPathAndReason) {
 }
 
 TEST(CodegenPlugin, RefusesTablesOfOtherBuilds) {
-  Table good{kAbiVersion, sizeof(Table), layout_fingerprint(), __VERSION__, nullptr, nullptr};
+  Table good{kAbiVersion, sizeof(Table), layout_fingerprint(), __VERSION__, nullptr,
+             nullptr,     nullptr};
   EXPECT_TRUE(check_table(good).ok());
   Table t = good;
   t.abi_version = kAbiVersion + 1;

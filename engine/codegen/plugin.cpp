@@ -10,7 +10,8 @@ constexpr Table kTable = {
     .layout = layout_fingerprint(),
     .compiler = __VERSION__,
     .compile_jit = &ws::engine::compile_jit,
-    .compile_artifact = nullptr,  // aot::compile_artifact once codegen implements it
+    .compile_eager = &ws::engine::compile_eager,
+    .host_cpu_features = &ws::engine::host_cpu_features,
 };
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "engine/aot.h"
 #include "engine/codegen/codegen.h"
 
 namespace ws::engine::codegen_plugin {
@@ -25,9 +24,9 @@ inline constexpr char kFileName[] = "libwasmshim-codegen.so";
 // structures is refused instead of misreading them.
 constexpr uint64_t layout_fingerprint() {
   uint64_t h = 1469598103934665603ull;
-  for (uint64_t v :
-       {sizeof(Module), sizeof(ModuleInfo), sizeof(CompileOptions), sizeof(CompiledCode),
-        sizeof(aot::Key), sizeof(absl::Status), sizeof(std::string), uint64_t{kNumIntrinsics}}) {
+  for (uint64_t v : {sizeof(Module), sizeof(ModuleInfo), sizeof(CompileOptions),
+                     sizeof(CompiledCode), sizeof(CodeImage), sizeof(CompileStats),
+                     sizeof(absl::Status), sizeof(std::string), uint64_t{kNumIntrinsics}}) {
     h = (h ^ v) * 1099511628211ull;
   }
   return h;
@@ -40,7 +39,8 @@ struct Table {
   uint64_t layout;       // layout_fingerprint() in the plugin
   const char* compiler;  // __VERSION__ of the compiler that built the plugin
   decltype(&ws::engine::compile_jit) compile_jit;
-  decltype(&ws::engine::aot::compile_artifact) compile_artifact;
+  decltype(&ws::engine::compile_eager) compile_eager;
+  decltype(&ws::engine::host_cpu_features) host_cpu_features;
 };
 
 }  // namespace ws::engine::codegen_plugin
