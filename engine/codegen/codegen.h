@@ -26,4 +26,12 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
                                                                 const ModuleInfo& info,
                                                                 const CompileOptions& options);
 
+// The lazy tier: returns at once with a call-through stub per defined function (in
+// CompiledCode::functions); a function is compiled, alone and at options.opt_level, the first
+// time any thread calls its stub, exactly once; trampolines and host adapters are compiled up
+// front. Each compiled function's range arrives in CompiledCode::live_ranges before it runs.
+// UNIMPLEMENTED up front when a function uses SIMD (as compile_jit would report).
+absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
+    std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options);
+
 }  // namespace ws::engine
