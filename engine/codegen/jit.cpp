@@ -341,7 +341,7 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_function(Jit& j, con
   auto lease = lease_tm(j);
   if (!lease) return lease.takeError();
   llvm::TargetMachine& tm = *lease->tm;
-  tm.setOptLevel(codegen_level(src.options.opt_level));
+  tm.setOptLevel(codegen_level(src.options.lazy_codegen_level));
   optimize(mod, &tm, src.options.opt_level);
   llvm::SmallVector<char, 0> object;
   llvm::raw_svector_ostream out(object);
