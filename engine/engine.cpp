@@ -19,16 +19,21 @@ double seconds_since(Clock::time_point t) {
 }
 
 // Fills cm.code from cm.module and cm.info.
-absl::Status compile_code(CompiledModule& cm, int opt_level) {
+absl::Status compile_code(CompiledModule& cm, const EngineOptions& options) {
   CompileOptions opts;
-  opts.opt_level = opt_level;
+  opts.opt_level = options.opt_level;
   static_assert(kRuntimeIntrinsicCount == kNumIntrinsics);
   const auto& addrs = runtime_intrinsics();
   std::copy(addrs.begin(), addrs.end(), opts.intrinsics.begin());
   auto t0 = Clock::now();
-  absl::StatusOr<CodeImage> image = compile_eager(*cm.module, cm.info, opts);
-  if (!image.ok()) return image.status();
-  absl::StatusOr<std::shared_ptr<const CompiledCode>> code = load_code_image(*image);
+  absl::StatusOr<std::shared_ptr<const CompiledCode>> code;
+  if (options.tier == EngineOptions::Tier::kLazy) {
+    code = compile_lazy(cm.module, cm.info, opts);
+  } else {
+    absl::StatusOr<CodeImage> image = compile_eager(*cm.module, cm.info, opts);
+    if (!image.ok()) return image.status();
+    code = load_code_image(*image);
+  }
   if (!code.ok()) return code.status();
   cm.code = std::move(*code);
   cm.compile_seconds = seconds_since(t0);
@@ -51,7 +56,7 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
   cm->validate_seconds = seconds_since(t1);
   cm->module = std::make_shared<const Module>(std::move(*m));
   cm->info = std::move(*info);
-  absl::Status s = compile_code(*cm, options_.opt_level);
+  absl::Status s = compile_code(*cm, options_);
   if (!s.ok()) return s;
   return std::shared_ptr<const CompiledModule>(std::move(cm));
 }
@@ -72,7 +77,7 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::compile(Module mod
   auto cm = std::make_shared<CompiledModule>();
   cm->module = std::make_shared<const Module>(std::move(module));
   cm->info = std::move(info);
-  absl::Status s = compile_code(*cm, options_.opt_level);
+  absl::Status s = compile_code(*cm, options_);
   if (!s.ok()) return s;
   return std::shared_ptr<const CompiledModule>(std::move(cm));
 }

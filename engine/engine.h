@@ -21,8 +21,12 @@
 namespace ws::engine {
 
 struct EngineOptions {
+  // kEager compiles every function before load() returns; kLazy compiles each function at its
+  // first call (cold starts of big modules), see compile_lazy in engine/codegen/codegen.h.
+  enum class Tier { kEager, kLazy };
   Features features;  // all supported proposals by default
   int opt_level = 2;  // LLVM optimisation level 0..3
+  Tier tier = Tier::kEager;
 };
 
 // A module ready to instantiate in any number of stores, from any thread.

@@ -119,6 +119,13 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
   return (*t)->compile_eager(m, info, options, stats);
 }
 
+absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
+    std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options) {
+  absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();
+  if (!t.ok()) return t.status();
+  return (*t)->compile_lazy(std::move(module), info, options);
+}
+
 // Loads the plugin: a cache key needs no LLVM (support/cpu_id.h) and should not call this.
 std::string host_cpu_features() {
   absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();

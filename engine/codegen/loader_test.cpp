@@ -47,6 +47,7 @@ TEST(CodegenPlugin, SkipsUnusableFilesAndLoadsTheBuiltPlugin) {
   EXPECT_EQ((*t)->abi_version, kAbiVersion);
   EXPECT_NE((*t)->compile_jit, nullptr);
   EXPECT_NE((*t)->compile_eager, nullptr);
+  EXPECT_NE((*t)->compile_lazy, nullptr);
   EXPECT_FALSE((*t)->host_cpu_features().empty());
   EXPECT_TRUE(check_table(**t).ok());
   // The process-wide load finds the same plugin.
@@ -71,8 +72,14 @@ TEST(CodegenPlugin, ErrorNamesEveryPathAndReason) {
 }
 
 TEST(CodegenPlugin, RefusesTablesOfOtherBuilds) {
-  Table good{kAbiVersion, sizeof(Table), layout_fingerprint(), __VERSION__, nullptr,
-             nullptr,     nullptr};
+  Table good{.abi_version = kAbiVersion,
+             .table_size = sizeof(Table),
+             .layout = layout_fingerprint(),
+             .compiler = __VERSION__,
+             .compile_jit = nullptr,
+             .compile_eager = nullptr,
+             .compile_lazy = nullptr,
+             .host_cpu_features = nullptr};
   EXPECT_TRUE(check_table(good).ok());
   Table t = good;
   t.abi_version = kAbiVersion + 1;

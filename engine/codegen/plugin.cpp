@@ -11,6 +11,7 @@ constexpr Table kTable = {
     .compiler = __VERSION__,
     .compile_jit = &ws::engine::compile_jit,
     .compile_eager = &ws::engine::compile_eager,
+    .compile_lazy = &ws::engine::compile_lazy,
     .host_cpu_features = &ws::engine::host_cpu_features,
 };
 

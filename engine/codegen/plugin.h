@@ -40,6 +40,7 @@ struct Table {
   const char* compiler;  // __VERSION__ of the compiler that built the plugin
   decltype(&ws::engine::compile_jit) compile_jit;
   decltype(&ws::engine::compile_eager) compile_eager;
+  decltype(&ws::engine::compile_lazy) compile_lazy;
   decltype(&ws::engine::host_cpu_features) host_cpu_features;
 };
 

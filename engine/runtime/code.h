@@ -3,12 +3,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "engine/runtime/abi/vmctx.h"
 
 namespace ws::engine {
+
+class LiveRanges;
 
 struct CompiledCode {
   // Entry (Wasm convention) of each defined function, in Module::codes order.
@@ -24,8 +28,50 @@ struct CompiledCode {
     uintptr_t end = 0;
   };
   std::vector<Range> ranges;
+  // Lazily compiled code (the lazy JIT tier): `ranges` stays empty and each function's range
+  // arrives here when the function is linked, before it first runs.
+  std::shared_ptr<LiveRanges> live_ranges;
   // Keeps the code mapped; released when the last instance and module handle are gone.
   std::shared_ptr<void> owner;
+};
+
+// Code ranges of a lazily compiled module, appended from any thread as functions are linked.
+// One listener (the code registry, while the code is registered) hears of each addition before
+// add() returns, so a function's range is known before its code can run.
+class LiveRanges {
+ public:
+  struct Entry {
+    uint32_t func_index = 0;  // in the module's function index space
+    CompiledCode::Range range;
+  };
+  using Listener = std::function<void(const Entry&)>;
+
+  void add(const Entry& e) {
+    std::shared_ptr<const Listener> listener;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.push_back(e);
+      listener = listener_;
+    }
+    // Outside the lock: the listener takes the registry's lock, and subscribe() is called
+    // under it. An entry is either in subscribe()'s copy or heard by the new listener.
+    if (listener) (*listener)(e);
+  }
+  // Installs `listener` (replacing any) and returns the entries added so far.
+  std::vector<Entry> subscribe(std::shared_ptr<const Listener> listener) {
+    std::lock_guard<std::mutex> lock(mu_);
+    listener_ = std::move(listener);
+    return entries_;
+  }
+  std::vector<Entry> entries() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entries_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+  std::shared_ptr<const Listener> listener_;
 };
 
 }  // namespace ws::engine

@@ -49,7 +49,7 @@ absl::StatusOr<Instance*> Instantiator::run(Store& store, std::shared_ptr<const 
   std::unique_ptr<Instance> owned(new Instance(&store, std::move(module), std::move(code)));
   Instantiator b(store, *owned);
   WS_RETURN_IF_ERROR(b.check_code());
-  if (b.code_ != nullptr && !b.code_->ranges.empty()) {
+  if (b.code_ != nullptr && (!b.code_->ranges.empty() || b.code_->live_ranges)) {
     owned->registration_ = acquire_code(owned->code_, owned->module_);
   }
   for (const FuncType& t : b.m_.types) owned->type_ids_.push_back(canonical_type_id(t));

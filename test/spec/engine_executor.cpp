@@ -23,7 +23,10 @@ engine::FuncType func_type(std::vector<engine::ValType> params) {
 
 }  // namespace
 
-EngineExecutor::EngineExecutor() : store_(std::make_unique<engine::Store>()) { define_spectest(); }
+EngineExecutor::EngineExecutor(engine::EngineOptions options)
+    : engine_(options), store_(std::make_unique<engine::Store>()) {
+  define_spectest();
+}
 
 void EngineExecutor::define_spectest() {
   using engine::ValType;

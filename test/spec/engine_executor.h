@@ -13,7 +13,7 @@ namespace ws::spec_test {
 
 class EngineExecutor final : public Executor {
  public:
-  EngineExecutor();
+  explicit EngineExecutor(engine::EngineOptions options = {});
 
   Outcome instantiate(LoadedModule module, const Command& cmd) override;
   Outcome instantiate_must_fail(LoadedModule module, const Command& cmd) override;

@@ -32,11 +32,12 @@ struct Options {
   bool verbose = false;
   bool help = false;
   int jobs = 2;
+  engine::EngineOptions::Tier tier = engine::EngineOptions::Tier::kEager;
 };
 
 constexpr const char* kUsage =
     "usage: ws_spec_runner [--spec-dir DIR] [--filter SUBSTR] [--verbose] [--jobs N]\n"
-    "                      [--known-failures FILE] [--out-of-scope FILE]\n";
+    "                      [--known-failures FILE] [--out-of-scope FILE] [--tier eager|lazy]\n";
 
 absl::StatusOr<Options> parse_args(int argc, char** argv) {
   Options o;
@@ -56,6 +57,12 @@ absl::StatusOr<Options> parse_args(int argc, char** argv) {
       o.known_failures = value;
     } else if (arg == "--out-of-scope") {
       o.out_of_scope = value;
+    } else if (arg == "--tier") {
+      if (value != "eager" && value != "lazy") {
+        return absl::InvalidArgumentError("--tier needs eager or lazy");
+      }
+      o.tier = value == "lazy" ? engine::EngineOptions::Tier::kLazy
+                               : engine::EngineOptions::Tier::kEager;
     } else if (arg == "--jobs") {
       if (!absl::SimpleAtoi(value, &o.jobs) || o.jobs < 1) {
         return absl::InvalidArgumentError("--jobs needs a positive number");
@@ -153,7 +160,10 @@ int run(const Options& o) {
     return 2;
   }
   Plan plan = make_plan(*inputs, o.filter);
-  RunContext ctx{o.spec_dir, [] { return std::make_unique<EngineExecutor>(); }};
+  engine::EngineOptions engine_options;
+  engine_options.tier = o.tier;
+  RunContext ctx{o.spec_dir,
+                 [engine_options] { return std::make_unique<EngineExecutor>(engine_options); }};
   Totals totals = run_jobs(plan.jobs, ctx, o.jobs, o.verbose);
   for (const OutOfScope& oos : plan.out_of_scope) {
     std::cout << oos.file << ": out of scope (" << oos.reason << "; brought in by " << oos.issue
