@@ -27,6 +27,10 @@ struct Key {
   std::string digest() const;
 };
 
+// Identifies this engine build: a hash of the code generator's and the ABI's sources taken at
+// build time (engine/cmake/build_id.cmake).
+std::string engine_build_id();
+
 // The key for `module_bytes` compiled by this engine build for this machine at `opt_level`.
 Key make_key(std::span<const uint8_t> module_bytes, int opt_level);
 
