@@ -19,4 +19,11 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
+std::array<uint8_t, 32> sha256(std::string_view data) {
+  std::array<uint8_t, 32> out{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
 }  // namespace ws::support

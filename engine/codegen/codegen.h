@@ -25,6 +25,8 @@ struct CompileOptions {
   std::array<void*, kNumIntrinsics> intrinsics{};
   // compile_eager: worker threads; 0 = std::thread::hardware_concurrency().
   int threads = 0;
+  // compile_eager: number of partitions; 0 = by body size (tests force a split).
+  int partitions = 0;
 };
 
 // Where compile_eager's time went. The per-phase seconds are summed over worker threads.

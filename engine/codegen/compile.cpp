@@ -204,7 +204,9 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
                                          : std::max(1u, std::thread::hardware_concurrency());
   uint64_t total = 0;
   for (const Code& c : m.codes) total += c.body.size;
-  std::vector<Partition> parts = make_partitions(m, partition_count(total, threads));
+  size_t n = options.partitions > 0 ? static_cast<size_t>(options.partitions)
+                                    : partition_count(total, threads);
+  std::vector<Partition> parts = make_partitions(m, n);
   std::vector<absl::StatusOr<std::string>> objects(parts.size(), absl::UnknownError("not run"));
   Timings timings;
   std::atomic<size_t> next{0};

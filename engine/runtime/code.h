@@ -1,11 +1,13 @@
-// Compiled code of one module as the runtime consumes it; produced by codegen (JIT) or, later,
-// by the AOT loader. Instance-independent: every function takes its VMContext as a parameter.
+// Compiled code of one module as the runtime consumes it; produced by codegen (JIT or a loaded
+// CodeImage) or by the AOT loader. Instance-independent: every function takes its VMContext as a
+// parameter.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "engine/runtime/abi/vmctx.h"
@@ -31,6 +33,19 @@ struct CompiledCode {
   // Lazily compiled code (the lazy JIT tier): `ranges` stays empty and each function's range
   // arrives here when the function is linked, before it first runs.
   std::shared_ptr<LiveRanges> live_ranges;
+  // The initial contents of a defined memory as a file-backed image (AOT artifacts): at
+  // instantiation the runtime maps it copy-on-write over [offset, offset + size) of that memory
+  // instead of copying the active data segments it lists. Only present when every active data
+  // segment of the module targets `memory` at a constant in-bounds offset, so no segment can
+  // trap and the mapping equals applying them in order.
+  struct MemoryImage {
+    uint32_t memory = 0;       // memory index (a defined, 32-bit memory)
+    uint64_t offset = 0;       // byte offset in the memory, page aligned
+    uint64_t size = 0;         // page multiple, within the memory's minimum size
+    int fd = -1;               // readable file holding the bytes, kept open by `owner`
+    uint64_t file_offset = 0;  // page aligned
+  };
+  std::optional<MemoryImage> memory_image;
   // Keeps the code mapped; released when the last instance and module handle are gone.
   std::shared_ptr<void> owner;
 };

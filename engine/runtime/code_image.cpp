@@ -76,7 +76,8 @@ void* resolve_image_import(std::string_view name) {
   return nullptr;
 }
 
-absl::Status fill_image_slots(const CodeImage& image, uint8_t* base, uint8_t* slots) {
+absl::Status fill_image_slots(const CodeImage& image, uint64_t image_size, uint8_t* base,
+                              uint8_t* slots) {
   auto* out = reinterpret_cast<uint64_t*>(slots);
   for (size_t i = 0; i < image.imports.size(); ++i) {
     void* p = resolve_image_import(image.imports[i]);
@@ -87,7 +88,7 @@ absl::Status fill_image_slots(const CodeImage& image, uint8_t* base, uint8_t* sl
     out[i] = reinterpret_cast<uint64_t>(p);
   }
   for (size_t j = 0; j < image.local_slots.size(); ++j) {
-    if (image.local_slots[j] >= image.bytes.size()) {
+    if (image.local_slots[j] >= image_size) {
       return absl::InvalidArgumentError(absl::StrCat("code image local slot ", j,
                                                      " points outside the image (offset ",
                                                      image.local_slots[j], ")"));
@@ -132,7 +133,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> load_code_image(const CodeIm
   std::shared_ptr<void> owner(p, [total](void* q) { munmap(q, total); });
   auto* base = static_cast<uint8_t*>(p);
   std::memcpy(base, image.bytes.data(), size);
-  absl::Status s = fill_image_slots(image, base, base + size);
+  absl::Status s = fill_image_slots(image, size, base, base + size);
   if (!s.ok()) return s;
   if ((image.code_size > 0 && mprotect(base, image.code_size, PROT_READ | PROT_EXEC) != 0) ||
       (total > image.code_size &&

@@ -51,9 +51,11 @@ struct CodeImage {
 // fixed set of libc functions LLVM may call (memcpy, fmod, ...). Null for any other name.
 void* resolve_image_import(std::string_view name);
 
-// Fills the slot area at `slots` (writable, slot_area_size() bytes) for an image mapped at
-// `base`. INVALID_ARGUMENT naming the first import that is not allowed.
-absl::Status fill_image_slots(const CodeImage& image, uint8_t* base, uint8_t* slots);
+// Fills the slot area at `slots` (writable, slot_area_size() bytes) for an image of
+// `image_size` bytes mapped at `base` (`image.bytes` itself is not used: a loaded artifact
+// leaves it empty). INVALID_ARGUMENT naming the first import that is not allowed.
+absl::Status fill_image_slots(const CodeImage& image, uint64_t image_size, uint8_t* base,
+                              uint8_t* slots);
 
 // Builds the CompiledCode entry points of `image` mapped at `base`; `owner` keeps it mapped.
 std::shared_ptr<CompiledCode> code_from_image(const CodeImage& image, const uint8_t* base,
