@@ -175,6 +175,8 @@ int run_module(const RunOptions& options) {
   }
   engine::EngineOptions engine_options;
   engine_options.opt_level = options.opt_level;
+  engine_options.cache.enabled = !options.no_cache;
+  if (options.cache_dir) engine_options.cache.dir = *options.cache_dir;
   engine::Engine engine(engine_options);
   auto module = engine.load_file(options.module_path);
   if (!module.ok()) {
