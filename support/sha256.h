@@ -1,4 +1,4 @@
-// SHA-256 through OpenSSL, as lowercase hex.
+// SHA-256 through OpenSSL (raw digest or lowercase hex).
 #pragma once
 
 #include <array>

@@ -98,6 +98,7 @@ void print_row(const std::string& workload, const std::string& mode, int runs, c
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // rows as they are measured
   std::vector<std::string> pos;
   int runs = 21, cold_runs = 5;
   for (int i = 1; i < argc; ++i) {
@@ -132,6 +133,9 @@ int main(int argc, char** argv) {
   std::printf("whole-process wall time of %s, milliseconds\n", pos[0].c_str());
   std::printf("%-16s %-30s %5s %10s %10s %10s\n", "workload", "mode", "runs", "median", "min",
               "max");
+  // The floor: the same process start-up (dynamic linking, C++ runtime) running no module.
+  Stats floor = measure(pos[0], {}, dir, false, {"version", {"--version"}, ""}, runs);
+  print_row("(none)", "wasmrun --version", runs, floor);
   for (const Workload& w : loads) {
     Stats cold = measure(pos[0], cached, dir, true, w, cold_runs);
     print_row(w.name, "cold (empty cache: compile)", cold_runs, cold);
