@@ -37,6 +37,15 @@ out=$(WASMSHIM_CACHE_DIR="$work/env-cache" "$wasmrun" "$module" 2>&1); rc=$?
 [[ $rc -eq 0 && $(ls "$work/env-cache" | wc -l) -eq 1 ]]
 check "WASMSHIM_CACHE_DIR chooses the directory" $? "rc=$rc out=$out"
 
+# A bound smaller than two artifacts: storing a second module's evicts the first one's.
+cp "$module" "$work/other.wasm" && printf '\0\5\4xyz1' >>"$work/other.wasm"  # a custom section: another digest
+"$wasmrun" --cache-dir "$work/small" --cache-max 1K "$module" >/dev/null 2>&1
+first=$(ls "$work/small")
+"$wasmrun" --cache-dir "$work/small" --cache-max 1K "$work/other.wasm" >/dev/null 2>&1; rc=$?
+second=$(ls "$work/small")
+[[ $rc -eq 0 && -n "$first" && $(echo "$second" | wc -l) -eq 1 && "$second" != "$first" ]]
+check "--cache-max bounds the directory (LRU eviction)" $? "rc=$rc before=$first after=$second"
+
 echo x >"$work/a-file"
 out=$("$wasmrun" --cache-dir "$work/a-file" "$module" 2>"$work/err"); rc=$?
 [[ $rc -eq 0 && "$out" == "$want" && "$(cat "$work/err")" == *"not a directory"* ]]

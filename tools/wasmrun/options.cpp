@@ -38,7 +38,8 @@ enum class ValueOption {
   kMaxMemory,
   kTimeout,
   kOptLevel,
-  kCacheDir
+  kCacheDir,
+  kCacheMax
 };
 
 std::optional<ValueOption> value_option(absl::string_view name) {
@@ -50,6 +51,7 @@ std::optional<ValueOption> value_option(absl::string_view name) {
   if (name == "--timeout") return ValueOption::kTimeout;
   if (name == "--opt-level") return ValueOption::kOptLevel;
   if (name == "--cache-dir") return ValueOption::kCacheDir;
+  if (name == "--cache-max") return ValueOption::kCacheMax;
   return std::nullopt;
 }
 
@@ -102,6 +104,17 @@ absl::Status apply_value(RunOptions& out, ValueOption option, absl::string_view 
       if (value.empty()) return usage_error("--cache-dir", "expected a directory");
       out.cache_dir = std::string(value);
       return absl::OkStatus();
+    case ValueOption::kCacheMax: {
+      absl::StatusOr<uint64_t> bytes = parse_byte_size(value);
+      if (!bytes.ok() || *bytes == 0) {
+        return usage_error("--cache-max",
+                           absl::StrCat("expected a positive size with an optional K, M or G "
+                                        "suffix, got \"",
+                                        value, "\""));
+      }
+      out.cache_max_bytes = *bytes;
+      return absl::OkStatus();
+    }
   }
   return absl::InternalError("unhandled option");
 }

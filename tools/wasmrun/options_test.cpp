@@ -124,6 +124,10 @@ TEST(ParseOptions, CacheAndOptimisationLevel) {
   EXPECT_THAT(error_of({"--cache-dir=", "m.wasm"}), HasSubstr("--cache-dir: expected a dir"));
   EXPECT_THAT(error_of({"--cache-dir", "/c", "--no-cache", "m.wasm"}),
               HasSubstr("--no-cache: cannot be combined with --cache-dir"));
+  EXPECT_EQ(parse({"--cache-max", "64M", "m.wasm"})->cache_max_bytes, uint64_t{64} << 20);
+  EXPECT_FALSE(parse({"m.wasm"})->cache_max_bytes.has_value());
+  EXPECT_THAT(error_of({"--cache-max", "0", "m.wasm"}), HasSubstr("--cache-max: expected"));
+  EXPECT_THAT(error_of({"--cache-max", "lots", "m.wasm"}), HasSubstr("--cache-max: expected"));
   EXPECT_THAT(usage_text(), HasSubstr("WASMSHIM_CACHE_DIR"));
   EXPECT_THAT(usage_text(), HasSubstr("--no-cache"));
 }

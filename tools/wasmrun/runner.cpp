@@ -177,6 +177,7 @@ int run_module(const RunOptions& options) {
   engine_options.opt_level = options.opt_level;
   engine_options.cache.enabled = !options.no_cache;
   if (options.cache_dir) engine_options.cache.dir = *options.cache_dir;
+  if (options.cache_max_bytes) engine_options.cache.max_bytes = *options.cache_max_bytes;
   engine::Engine engine(engine_options);
   auto module = engine.load_file(options.module_path);
   if (!module.ok()) {

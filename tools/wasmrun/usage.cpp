@@ -29,6 +29,8 @@ options:
   --cache-dir DIR         keep compiled code in DIR (created 0700 when missing) and reuse it on
                           later runs; default $WASMSHIM_CACHE_DIR, else /var/lib/wasmshim/cache.
                           An unusable directory only costs a warning: the module is compiled
+  --cache-max SIZE        most bytes of compiled code the cache directory keeps (default 4G);
+                          least recently used artifacts are removed first
   --no-cache              compile in memory; read and write no cache
   -h, --help              print this help
   -V, --version           print the version
