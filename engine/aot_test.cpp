@@ -2,6 +2,8 @@
 // truncated, corrupt and mismatched files rejected with the right codes.
 #include "engine/aot.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -269,6 +271,20 @@ TEST_F(Artifact, KeyMismatchNamesThePart) {
     EXPECT_THAT(code.status().message(), HasSubstr(c.part));
   }
   EXPECT_NE(key_.digest(), cases[3].key.digest());
+}
+
+TEST_F(Artifact, RecordsItsKeyAndTheCpuFeaturesItNeeds) {
+  file_.write(bytes_);
+  absl::StatusOr<aot::Key> recorded = aot::read_artifact_key(file_.path());
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->digest(), key_.digest());
+  EXPECT_EQ(recorded->engine_build, aot::engine_build_id());
+
+  std::vector<aot::CpuFeature> host = {{"avx2", true}, {"avx512f", false}};
+  EXPECT_EQ(aot::missing_cpu_feature("x;+avx2,-avx512f", host), std::nullopt);
+  EXPECT_EQ(aot::missing_cpu_feature("x;+avx2,+avx512f,+unknown", host), "avx512f");
+  // What load_artifact checks: the artifact's own features against this CPU.
+  EXPECT_EQ(aot::missing_cpu_feature(recorded->cpu_features, aot::cpuid_features()), std::nullopt);
 }
 
 }  // namespace
