@@ -250,6 +250,20 @@ TEST_F(Artifact, CorruptMetadataIsRejectedAtLoadAndCorruptCodeByVerify) {
   EXPECT_THAT(v.message(), HasSubstr("checksum"));
 }
 
+TEST_F(Artifact, EveryFlippedHeaderOrMetadataByteIsRejectedAtLoad) {
+  aot::ArtifactHeader h;
+  std::memcpy(&h, bytes_.data(), sizeof(h));
+  size_t file_digest = offsetof(aot::ArtifactHeader, file_sha256);
+  for (size_t i = 0; i < h.meta_offset + h.meta_size; ++i) {
+    if (i >= file_digest && i < file_digest + 32) continue;  // checked by verify_artifact only
+    std::vector<uint8_t> bad = bytes_;
+    bad[i] ^= 0x01;
+    auto code = load_bytes(bad, key_);
+    ASSERT_FALSE(code.ok()) << "byte " << i;
+    EXPECT_NE(aot::verify_artifact(bad).code(), absl::StatusCode::kOk) << "byte " << i;
+  }
+}
+
 TEST_F(Artifact, KeyMismatchNamesThePart) {
   struct Case {
     const char* part;
