@@ -5,13 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/codegen/codegen.h"
 #include "engine/runtime/artifact.h"
-#include "engine_build_id.h"
 #include "support/cpu_id.h"
 #include "support/sha256.h"
 
 namespace ws::engine::aot {
-
-std::string engine_build_id() { return WS_ENGINE_BUILD_ID; }
 
 Key make_key(std::span<const uint8_t> module_bytes, int opt_level) {
   Key k;

@@ -30,7 +30,7 @@ struct Key {
 };
 
 // Identifies this engine build: a hash of the code generator's and the ABI's sources taken at
-// build time (engine/cmake/build_id.cmake).
+// build time (engine/cmake/build_id.cmake). Available without the compiler (engine/runtime).
 std::string engine_build_id();
 
 // The key for `module_bytes` compiled by this engine build for this machine at `opt_level`.
@@ -51,10 +51,16 @@ absl::StatusOr<Key> read_key(std::span<const uint8_t> bytes);
 
 // Maps the artifact at `path` for `m` (code pages file-backed and read-only). FAILED_PRECONDITION
 // when its key differs from `expected` (the message says which part: module, engine build, CPU
-// features, opt level); INVALID_ARGUMENT when the file is truncated or its header or metadata hash
-// is wrong. Checks header, sizes and the metadata hash only, not every code page.
+// features, opt level) or when the artifact needs a CPU feature (sse4.2, avx2, bmi2, avx512*, ...)
+// that cpuid says this CPU lacks; INVALID_ARGUMENT when the file is truncated or its header or
+// metadata hash is wrong. Checks header, sizes and the metadata hash only, not every code page.
 absl::StatusOr<std::shared_ptr<const CompiledCode>> load_artifact(const std::string& path,
                                                                   const Module& m,
                                                                   const Key& expected);
+
+// The key recorded in the artifact at `path` (header and metadata hash checked). Lets a process
+// without the compiler build its expected key: module sha256, engine_build_id() and opt level of
+// its own, CPU features taken from the artifact (load_artifact still checks them against cpuid).
+absl::StatusOr<Key> read_artifact_key(const std::string& path);
 
 }  // namespace ws::engine::aot

@@ -2,6 +2,8 @@
 // truncated, corrupt and mismatched files rejected with the right codes.
 #include "engine/aot.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -248,6 +250,20 @@ TEST_F(Artifact, CorruptMetadataIsRejectedAtLoadAndCorruptCodeByVerify) {
   EXPECT_THAT(v.message(), HasSubstr("checksum"));
 }
 
+TEST_F(Artifact, EveryFlippedHeaderOrMetadataByteIsRejectedAtLoad) {
+  aot::ArtifactHeader h;
+  std::memcpy(&h, bytes_.data(), sizeof(h));
+  size_t file_digest = offsetof(aot::ArtifactHeader, file_sha256);
+  for (size_t i = 0; i < h.meta_offset + h.meta_size; ++i) {
+    if (i >= file_digest && i < file_digest + 32) continue;  // checked by verify_artifact only
+    std::vector<uint8_t> bad = bytes_;
+    bad[i] ^= 0x01;
+    auto code = load_bytes(bad, key_);
+    ASSERT_FALSE(code.ok()) << "byte " << i;
+    EXPECT_NE(aot::verify_artifact(bad).code(), absl::StatusCode::kOk) << "byte " << i;
+  }
+}
+
 TEST_F(Artifact, KeyMismatchNamesThePart) {
   struct Case {
     const char* part;
@@ -269,6 +285,20 @@ TEST_F(Artifact, KeyMismatchNamesThePart) {
     EXPECT_THAT(code.status().message(), HasSubstr(c.part));
   }
   EXPECT_NE(key_.digest(), cases[3].key.digest());
+}
+
+TEST_F(Artifact, RecordsItsKeyAndTheCpuFeaturesItNeeds) {
+  file_.write(bytes_);
+  absl::StatusOr<aot::Key> recorded = aot::read_artifact_key(file_.path());
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->digest(), key_.digest());
+  EXPECT_EQ(recorded->engine_build, aot::engine_build_id());
+
+  std::vector<aot::CpuFeature> host = {{"avx2", true}, {"avx512f", false}};
+  EXPECT_EQ(aot::missing_cpu_feature("x;+avx2,-avx512f", host), std::nullopt);
+  EXPECT_EQ(aot::missing_cpu_feature("x;+avx2,+avx512f,+unknown", host), "avx512f");
+  // What load_artifact checks: the artifact's own features against this CPU.
+  EXPECT_EQ(aot::missing_cpu_feature(recorded->cpu_features, aot::cpuid_features()), std::nullopt);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "engine/codegen/codegen.h"
 #include "engine/decode/decoder.h"
 #include "engine/engine.h"
+#include "engine/runtime/artifact.h"
 #include "support/file.h"
 
 namespace {
@@ -39,19 +40,23 @@ struct Options {
   int opt = 2;
   int runs = 3;
   bool no_image = false;
+  bool any_build = false;
+  std::string invoke;  // load: an export to call once after the last instantiation
 };
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: ws_aot_bench compile [--threads N] [--opt N] [--write ARTIFACT] MODULE\n"
-               "       ws_aot_bench load [--runs N] [--no-image] [--opt N] ARTIFACT MODULE\n"
-               "  compile: decode, validate, compile_eager with N threads (0 = all cores);\n"
-               "    prints wall time, MB/s of function-body bytes (total and per thread), the\n"
-               "    summed time of IR emission / optimisation / code generation, link time and\n"
-               "    peak RSS; --write also writes the AOT artifact (a second compile).\n"
-               "  load: the warm start, best of N: read the module, decode (bodies deferred),\n"
-               "    key (sha256), load_artifact, instantiate with WASI imports (memory image\n"
-               "    mapped, or copied with --no-image).\n");
+  std::fprintf(
+      stderr,
+      "usage: ws_aot_bench compile [--threads N] [--opt N] [--write ARTIFACT] MODULE\n"
+      "       ws_aot_bench load [--runs N] [--no-image] [--any-build] [--opt N] ARTIFACT MODULE\n"
+      "  compile: decode, validate, compile_eager with N threads (0 = all cores);\n"
+      "    prints wall time, MB/s of function-body bytes (total and per thread), the\n"
+      "    summed time of IR emission / optimisation / code generation, link time and\n"
+      "    peak RSS; --write also writes the AOT artifact of that image.\n"
+      "  load: the warm start, best of N: read the module, decode (bodies deferred),\n"
+      "    key (sha256), load_artifact, instantiate with WASI imports (memory image\n"
+      "    mapped, or copied with --no-image). --any-build accepts an artifact of another build\n"
+      "    of this engine (same format; for timing an artifact that took long to compile).\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -71,6 +76,10 @@ bool parse(int argc, char** argv, Options& o) {
       o.artifact = argv[++i];
     } else if (a == "--no-image") {
       o.no_image = true;
+    } else if (a == "--invoke" && i + 1 < argc) {
+      o.invoke = argv[++i];
+    } else if (a == "--any-build") {
+      o.any_build = true;
     } else {
       rest.push_back(a);
     }
@@ -125,15 +134,30 @@ int compile(const Options& o) {
               static_cast<double>(image->code_size) / 1e6, image->imports.size(),
               static_cast<double>(stats.object_bytes) / 1e6, peak_rss_mb());
   if (o.artifact.empty()) return 0;
+  // What compile_artifact does after compile_eager, on the image compiled above.
   aot::Key key = aot::make_key(*bytes, o.opt);
   auto t3 = Clock::now();
-  auto art = aot::compile_artifact(*m, *info, key, o.threads);
-  if (!art.ok()) return std::fprintf(stderr, "%s\n", art.status().ToString().c_str()), 1;
+  std::vector<uint8_t> art = aot::write_artifact(key, *m, *image, aot::build_memory_image(*m));
   std::ofstream(o.artifact, std::ios::binary | std::ios::trunc)
-      .write(reinterpret_cast<const char*>(art->data()), static_cast<std::streamsize>(art->size()));
-  std::printf("artifact %s: %.2f MB in %.2f s\n", o.artifact.c_str(),
-              static_cast<double>(art->size()) / 1e6, since(t3));
+      .write(reinterpret_cast<const char*>(art.data()), static_cast<std::streamsize>(art.size()));
+  std::printf("artifact %s: %.2f MB written in %.3f s\n", o.artifact.c_str(),
+              static_cast<double>(art.size()) / 1e6, since(t3));
   return 0;
+}
+
+// Imports neither WASI nor anything else defines (CRuby's rb-js-abi-host) trap when called.
+void define_trapping_imports(Store& store, Linker& linker, const Module& m) {
+  for (const Import& imp : m.imports) {
+    if (imp.kind != ExternKind::kFunc || linker.find(imp.module, imp.name)) continue;
+    HostFunction fn;
+    fn.type = m.types[imp.func_type];
+    fn.name = imp.module + "." + imp.name;
+    fn.callback = [](Caller&, std::span<const ws::engine::abi::RawValue>,
+                     std::span<ws::engine::abi::RawValue>) {
+      return absl::UnimplementedError("unknown import called");
+    };
+    linker.define(imp.module, imp.name, Extern::of(store.create_host_function(fn)));
+  }
 }
 
 int load(const Options& o) {
@@ -146,6 +170,12 @@ int load(const Options& o) {
     auto t1 = Clock::now();
     aot::Key key = aot::make_key(*bytes, o.opt);
     double keying = since(t1);
+    if (o.any_build) {
+      auto recorded = aot::read_artifact_key(o.artifact);
+      if (!recorded.ok())
+        return std::fprintf(stderr, "%s\n", recorded.status().ToString().c_str()), 1;
+      key.engine_build = recorded->engine_build;
+    }
     auto t2 = Clock::now();
     auto m = decode_module(std::move(*bytes), Features{}, BodyCheck::kDeferred);
     if (!m.ok()) return std::fprintf(stderr, "%s\n", m.status().ToString().c_str()), 1;
@@ -171,9 +201,20 @@ int load(const Options& o) {
     auto ctx = wasi::WasiContext::create(config);
     if (!ctx.ok()) return std::fprintf(stderr, "%s\n", ctx.status().ToString().c_str()), 1;
     (*ctx)->define(store, linker);
+    define_trapping_imports(store, linker, *cm->module);
     auto inst = instantiate(store, *cm, linker);
     if (!inst.ok()) return std::fprintf(stderr, "%s\n", inst.status().ToString().c_str()), 1;
     double instantiating = since(t4);
+    if (!o.invoke.empty() && run + 1 == o.runs) {
+      auto t5 = Clock::now();
+      auto out = call_export(store, **inst, o.invoke, {});
+      if (!out.ok()) return std::fprintf(stderr, "%s\n", out.status().ToString().c_str()), 1;
+      std::printf("%s: %s in %.3f s\n", o.invoke.c_str(),
+                  out->returned()  ? "returned"
+                  : out->trapped() ? out->trap.message.c_str()
+                                   : "exited",
+                  since(t5));
+    }
     double total = since(t0);
     double now[6] = {read, keying, decode, loading, instantiating, total};
     for (int i = 0; i < 6; ++i) best[i] = std::min(best[i], now[i]);

@@ -29,7 +29,7 @@ struct CompileOptions {
   int partitions = 0;
 };
 
-// Where compile_eager's time went. The per-phase seconds are summed over worker threads.
+// Where compile_eager's time went. The per-phase seconds are CPU time summed over threads.
 struct CompileStats {
   int partitions = 0;
   int threads = 0;

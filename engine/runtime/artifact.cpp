@@ -11,6 +11,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine_build_id.h"
 #include "support/sha256.h"
 
 namespace ws::engine::aot {
@@ -216,6 +218,13 @@ absl::Status compare_keys(const Key& found, const Key& expected) {
   return absl::OkStatus();
 }
 
+absl::Status check_cpu(const std::string& cpu_features) {
+  std::optional<std::string> missing = missing_cpu_feature(cpu_features, cpuid_features());
+  if (!missing) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("AOT artifact needs CPU feature ", *missing, ", which this CPU lacks"));
+}
+
 // Every entry point inside the executable pages, ranges ordered, counts matching `m`.
 absl::Status check_shape(const Metadata& md, const ArtifactHeader& h, const Module& m) {
   const CodeImage& img = md.image;
@@ -309,9 +318,8 @@ absl::Status map_code(Mapping& map, const ArtifactHeader& h, const CodeImage& im
   return absl::OkStatus();
 }
 
-// Reads and checks header and metadata of the open artifact.
-absl::StatusOr<Metadata> read_checked(int fd, ArtifactHeader& h, const Module& m,
-                                      const Key& expected) {
+// Reads the header and metadata of the open artifact; checks sizes and the metadata hash.
+absl::StatusOr<Metadata> read_metadata(int fd, ArtifactHeader& h) {
   struct stat st;
   if (fstat(fd, &st) != 0) return errno_status("cannot stat the AOT artifact");
   auto size = static_cast<uint64_t>(st.st_size);
@@ -329,14 +337,75 @@ absl::StatusOr<Metadata> read_checked(int fd, ArtifactHeader& h, const Module& m
   if (std::memcmp(digest.data(), h.meta_sha256, 32) != 0) {
     return absl::InvalidArgumentError("AOT artifact metadata hash mismatch (corrupt file)");
   }
-  absl::StatusOr<Metadata> md = parse_metadata(meta);
+  return parse_metadata(meta);
+}
+
+// read_metadata, then the key, the CPU and the module's shape.
+absl::StatusOr<Metadata> read_checked(int fd, ArtifactHeader& h, const Module& m,
+                                      const Key& expected) {
+  absl::StatusOr<Metadata> md = read_metadata(fd, h);
   if (!md.ok()) return md.status();
   if (absl::Status s = compare_keys(md->key, expected); !s.ok()) return s;
+  if (absl::Status s = check_cpu(md->key.cpu_features); !s.ok()) return s;
   if (absl::Status s = check_shape(*md, h, m); !s.ok()) return s;
   return md;
 }
 
 }  // namespace
+
+std::string engine_build_id() { return WS_ENGINE_BUILD_ID; }
+
+const std::vector<CpuFeature>& cpuid_features() {
+  static const auto* features = [] {
+    __builtin_cpu_init();
+    return new std::vector<CpuFeature>{
+        {"sse3", __builtin_cpu_supports("sse3") != 0},
+        {"ssse3", __builtin_cpu_supports("ssse3") != 0},
+        {"sse4.1", __builtin_cpu_supports("sse4.1") != 0},
+        {"sse4.2", __builtin_cpu_supports("sse4.2") != 0},
+        {"popcnt", __builtin_cpu_supports("popcnt") != 0},
+        {"avx", __builtin_cpu_supports("avx") != 0},
+        {"avx2", __builtin_cpu_supports("avx2") != 0},
+        {"fma", __builtin_cpu_supports("fma") != 0},
+        {"bmi", __builtin_cpu_supports("bmi") != 0},
+        {"bmi2", __builtin_cpu_supports("bmi2") != 0},
+        {"aes", __builtin_cpu_supports("aes") != 0},
+        {"pclmul", __builtin_cpu_supports("pclmul") != 0},
+        {"avx512f", __builtin_cpu_supports("avx512f") != 0},
+        {"avx512bw", __builtin_cpu_supports("avx512bw") != 0},
+        {"avx512dq", __builtin_cpu_supports("avx512dq") != 0},
+        {"avx512vl", __builtin_cpu_supports("avx512vl") != 0},
+        {"avx512cd", __builtin_cpu_supports("avx512cd") != 0},
+    };
+  }();
+  return *features;
+}
+
+std::optional<std::string> missing_cpu_feature(const std::string& cpu_features,
+                                               const std::vector<CpuFeature>& host) {
+  std::pair<std::string, std::string> parts = absl::StrSplit(cpu_features, absl::MaxSplits(';', 1));
+  for (absl::string_view f : absl::StrSplit(parts.second, ',', absl::SkipEmpty())) {
+    if (f.size() < 2 || f[0] != '+') continue;
+    for (const CpuFeature& known : host) {
+      if (f.substr(1) == known.name && !known.present) return known.name;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<Key> read_artifact_key(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::Status(errno == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kInternal,
+                        absl::StrCat(path, ": cannot open: ", strerror(errno)));
+  }
+  ArtifactHeader h;
+  absl::StatusOr<Metadata> md = read_metadata(fd, h);
+  close(fd);
+  if (!md.ok())
+    return absl::Status(md.status().code(), absl::StrCat(path, ": ", md.status().message()));
+  return md->key;
+}
 
 std::string Key::digest() const {
   Writer w;

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/aot.h"
@@ -61,6 +62,17 @@ struct MemoryImageBytes {
 // The memory image for `m` when it applies: every active data segment targets one defined
 // 32-bit memory at an i32.const offset and lies within its minimum size. nullopt otherwise.
 std::optional<MemoryImageBytes> build_memory_image(const Module& m);
+
+// An x86 feature by LLVM's name and whether cpuid reports it on this CPU.
+struct CpuFeature {
+  std::string name;
+  bool present;
+};
+// The features cpuid can confirm (sse3 .. avx512*); others rely on the key's equality.
+const std::vector<CpuFeature>& cpuid_features();
+// The first feature `cpu_features` ("cpu;+f1,-f2,...", as in Key) enables that `host` lacks.
+std::optional<std::string> missing_cpu_feature(const std::string& cpu_features,
+                                               const std::vector<CpuFeature>& host);
 
 // Serialises an artifact (the format above).
 std::vector<uint8_t> write_artifact(const Key& key, const Module& m, const CodeImage& image,
