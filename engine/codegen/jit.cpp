@@ -317,6 +317,27 @@ llvm::CodeGenOptLevel codegen_level(int opt_level) {
                           : llvm::CodeGenOptLevel::Default;
 }
 
+// Optimises `mod` (IR pipeline at `ir_level`) and compiles it into an object file at machine-code
+// level `codegen_level`.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_object(Jit& j, llvm::Module& mod,
+                                                                   int ir_level,
+                                                                   int codegen_level_) {
+  auto lease = lease_tm(j);
+  if (!lease) return lease.takeError();
+  llvm::TargetMachine& tm = *lease->tm;
+  tm.setOptLevel(codegen_level(codegen_level_));
+  optimize(mod, &tm, ir_level);
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream out(object);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    return llvm::createStringError("the target cannot emit object files");
+  }
+  pm.run(mod);
+  return std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object),
+                                                         mod.getModuleIdentifier(), false);
+}
+
 // Emits, optimises and compiles defined function `index` alone, in a fresh context, into an
 // object whose only definition is body_symbol(index). Its calls to other functions go to
 // their stubs "ws_f<i>" (declared on demand); self-recursion calls the body directly.
@@ -338,19 +359,7 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_function(Jit& j, con
     return llvm::createStringError(
         absl::StrCat("function ", index, ": codegen produced invalid IR: ", verify));
   }
-  auto lease = lease_tm(j);
-  if (!lease) return lease.takeError();
-  llvm::TargetMachine& tm = *lease->tm;
-  tm.setOptLevel(codegen_level(src.options.lazy_codegen_level));
-  optimize(mod, &tm, src.options.opt_level);
-  llvm::SmallVector<char, 0> object;
-  llvm::raw_svector_ostream out(object);
-  llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-    return llvm::createStringError("the target cannot emit object files");
-  }
-  pm.run(mod);
-  return std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object), name, false);
+  return compile_object(j, mod, src.options.opt_level, src.options.lazy_codegen_level);
 }
 
 // Provides body_symbol(index): compiles the function when something first looks it up (the
@@ -407,22 +416,21 @@ struct LazyOwner {
 
 absl::Status internal(llvm::Error e) { return absl::InternalError(to_string(std::move(e))); }
 
-// Trampolines and host adapters are small: compiled up front into the module's JITDylib.
-llvm::Error add_entry_code(Jit& j, orc::JITDylib& jd, const Module& m, const ModuleInfo& info) {
+// Trampolines and host adapters are small: compiled up front into the module's JITDylib, at
+// the lazy functions' machine-code level.
+llvm::Error add_entry_code(Jit& j, orc::JITDylib& jd, const Module& m, const ModuleInfo& info,
+                           const CompileOptions& options) {
   if (m.types.empty() && m.num_imported_funcs == 0) return llvm::Error::success();
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto mod = std::make_unique<llvm::Module>("wasm-entry", *ctx);
-  mod->setDataLayout(j.lljit->getDataLayout());
-  mod->setTargetTriple(j.lljit->getTargetTriple().str());
-  {
-    codegen::ModuleEnv env(m, info, *ctx, *mod, codegen::ModuleEnv::Declare::kOnDemand);
-    codegen::emit_trampolines(env);
-    codegen::emit_host_adapters(env);
-  }
-  auto lease = lease_tm(j);
-  if (!lease) return lease.takeError();
-  optimize(*mod, lease->tm.get(), 1);
-  return j.lljit->addIRModule(jd, orc::ThreadSafeModule(std::move(mod), std::move(ctx)));
+  llvm::LLVMContext ctx;
+  llvm::Module mod("wasm-entry", ctx);
+  mod.setDataLayout(j.lljit->getDataLayout());
+  mod.setTargetTriple(j.lljit->getTargetTriple().str());
+  codegen::ModuleEnv env(m, info, ctx, mod, codegen::ModuleEnv::Declare::kOnDemand);
+  codegen::emit_trampolines(env);
+  codegen::emit_host_adapters(env);
+  auto object = compile_object(j, mod, 1, options.lazy_codegen_level);
+  if (!object) return object.takeError();
+  return j.lljit->getObjLinkingLayer().add(jd, std::move(*object));
 }
 
 }  // namespace
@@ -475,7 +483,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
       return internal(std::move(e));
     }
   }
-  if (auto e = add_entry_code(j, jd, m, info)) return internal(std::move(e));
+  if (auto e = add_entry_code(j, jd, m, info, options)) return internal(std::move(e));
   for (uint32_t t = 0; t < m.types.size(); ++t) {
     wanted.add(j.lljit->mangleAndIntern(codegen::ModuleEnv::trampoline_symbol(t)));
   }
