@@ -2,6 +2,7 @@
 // until the entry returns, and how many functions were compiled. Each measurement runs in a
 // fresh child process (nothing warm from the previous one); one line per tier.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +33,14 @@ struct Args {
   std::vector<std::string> tiers{"eager", "lazy"};
   bool trap_unknown_imports = false;
   int opt_level = 2;
+  int lazy_codegen_level = 0;
+  double timeout_s = 0;                     // per measurement; 0 = none
+  std::vector<engine::abi::RawValue> args;  // i32 arguments of the entry
 };
 
 constexpr const char* kUsage =
-    "usage: ws_lazy_bench [--entry NAME] [--stdin FILE] [--tiers eager,lazy] [--opt N]\n"
+    "usage: ws_lazy_bench [--entry NAME] [--arg I32]... [--stdin FILE] [--tiers eager,lazy]\n"
+    "                     [--opt N] [--lazy-codegen N] [--timeout SECONDS]\n"
     "                     [--trap-unknown-imports] MODULE.wasm\n";
 
 double since(Clock::time_point t0) {
@@ -83,6 +88,7 @@ int measure(const Args& a, const std::string& tier) {
   double read_s = since(t0);
   engine::EngineOptions options;
   options.opt_level = a.opt_level;
+  options.lazy_codegen_level = a.lazy_codegen_level;
   options.tier =
       tier == "lazy" ? engine::EngineOptions::Tier::kLazy : engine::EngineOptions::Tier::kEager;
   auto cm = engine::Engine(options).load(std::move(*bytes));
@@ -135,7 +141,7 @@ int measure(const Args& a, const std::string& tier) {
     first_s = since(t0);
   }
   double cpu_main0 = cpu_seconds(RUSAGE_THREAD), cpu_all0 = cpu_seconds(RUSAGE_SELF);
-  absl::StatusOr<engine::Outcome> out = engine::call_export(store, **inst, a.entry, {});
+  absl::StatusOr<engine::Outcome> out = engine::call_export(store, **inst, a.entry, a.args);
   double return_s = since(t0), run_s = since(t_call);
   double cpu_main = cpu_seconds(RUSAGE_THREAD) - cpu_main0;
   double cpu_all = cpu_seconds(RUSAGE_SELF) - cpu_all0;
@@ -178,6 +184,12 @@ int main(int argc, char** argv) {
         a.tiers.push_back(v.substr(at, comma - at));
         at = comma + 1;
       }
+    } else if (arg == "--arg") {
+      a.args.push_back(engine::raw_i32(std::atoi(value().c_str())));
+    } else if (arg == "--timeout") {
+      a.timeout_s = std::atof(value().c_str());
+    } else if (arg == "--lazy-codegen") {
+      a.lazy_codegen_level = std::atoi(value().c_str());
     } else if (arg == "--opt") {
       a.opt_level = std::atoi(value().c_str());
     } else if (arg == "--trap-unknown-imports") {
@@ -201,7 +213,18 @@ int main(int argc, char** argv) {
     pid_t pid = fork();
     if (pid == 0) _exit(measure(a, tier));
     int ws = 0;
-    waitpid(pid, &ws, 0);
+    auto started = Clock::now();
+    while (waitpid(pid, &ws, WNOHANG) == 0) {
+      if (a.timeout_s > 0 && since(started) > a.timeout_s) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &ws, 0);
+        std::printf("%-5s  did not finish within %g s\n", tier.c_str(), a.timeout_s);
+        ws = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (ws == -1) continue;
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
       std::printf("%-5s  failed (status %d)\n", tier.c_str(), ws);
       status = 1;
