@@ -414,7 +414,9 @@ struct LazyOwner {
   }
 };
 
-absl::Status internal(llvm::Error e) { return absl::InternalError(to_string(std::move(e))); }
+absl::Status internal(llvm::Error e) {
+  return absl::InternalError(absl::StrCat("lazy JIT: ", to_string(std::move(e))));
+}
 
 // Trampolines and host adapters are small: compiled up front into the module's JITDylib, at
 // the lazy functions' machine-code level.
@@ -433,6 +435,43 @@ llvm::Error add_entry_code(Jit& j, orc::JITDylib& jd, const Module& m, const Mod
   return j.lljit->getObjLinkingLayer().add(jd, std::move(*object));
 }
 
+// A JITDylib for one module with its own call-through manager and stubs manager, removed when
+// the returned owner goes.
+absl::StatusOr<std::shared_ptr<LazyOwner>> make_lazy_owner(Jit& j) {
+  orc::ExecutionSession& es = j.lljit->getExecutionSession();
+  const llvm::Triple& triple = j.lljit->getTargetTriple();
+  auto owner = std::make_shared<LazyOwner>();
+  owner->es = &es;
+  owner->recorder = j.ranges;
+  auto lctm = orc::createLocalLazyCallThroughManager(
+      triple, es, orc::ExecutorAddr::fromPtr(&lazy_compile_failed));
+  if (!lctm) return internal(lctm.takeError());
+  owner->lctm = std::move(*lctm);
+  owner->ism = orc::createLocalIndirectStubsManagerBuilder(triple)();
+  auto jd = es.createJITDylib(absl::StrCat("wasm-lazy", j.next_id++));
+  if (!jd) return internal(jd.takeError());
+  owner->jd = &*jd;
+  return owner;
+}
+
+// Defines each function's body (a FunctionUnit) and its stub (a lazy re-export of the body);
+// adds the stubs to `wanted`.
+llvm::Error define_functions(Jit& j, LazyOwner& owner, std::shared_ptr<const LazySource> src,
+                             orc::SymbolLookupSet& wanted) {
+  const Module& m = *src->m;
+  const auto flags = llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
+  orc::SymbolAliasMap stubs;
+  for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
+    orc::SymbolStringPtr body = j.lljit->mangleAndIntern(body_symbol(i));
+    if (auto e = owner.jd->define(std::make_unique<FunctionUnit>(src, i, body))) return e;
+    orc::SymbolStringPtr stub = j.lljit->mangleAndIntern(codegen::ModuleEnv::function_symbol(i));
+    stubs[stub] = orc::SymbolAliasMapEntry(std::move(body), flags);
+    wanted.add(stub);
+  }
+  if (stubs.empty()) return llvm::Error::success();
+  return owner.jd->define(orc::lazyReexports(*owner.lctm, *owner.ism, *owner.jd, std::move(stubs)));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
@@ -446,43 +485,16 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   }
   Jit& j = lazy_jit();
   if (!j.lljit) return absl::InternalError(absl::StrCat("cannot start the JIT: ", j.error));
-  orc::ExecutionSession& es = j.lljit->getExecutionSession();
-  const llvm::Triple& triple = j.lljit->getTargetTriple();
-  auto owner = std::make_shared<LazyOwner>();
-  owner->es = &es;
-  owner->recorder = j.ranges;
-  auto lctm = orc::createLocalLazyCallThroughManager(
-      triple, es, orc::ExecutorAddr::fromPtr(&lazy_compile_failed));
-  if (!lctm) return internal(lctm.takeError());
-  owner->lctm = std::move(*lctm);
-  owner->ism = orc::createLocalIndirectStubsManagerBuilder(triple)();
-  auto jd_or = es.createJITDylib(absl::StrCat("wasm-lazy", j.next_id++));
-  if (!jd_or) return internal(jd_or.takeError());
-  orc::JITDylib& jd = *jd_or;
-  owner->jd = &jd;  // from here on, `owner` removes the JITDylib on every return
+  absl::StatusOr<std::shared_ptr<LazyOwner>> owner = make_lazy_owner(j);
+  if (!owner.ok()) return owner.status();  // from here on, the owner removes the JITDylib
+  orc::JITDylib& jd = *(*owner)->jd;
   auto code = std::make_shared<CompiledCode>();
   code->live_ranges = std::make_shared<LiveRanges>();
   j.ranges->watch(&jd, code->live_ranges);
   if (auto e = define_runtime(j, jd, options)) return internal(std::move(e));
-
-  auto src = std::make_shared<const LazySource>(LazySource{module, info, options});
-  const auto flags = llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
-  orc::SymbolAliasMap stubs;
   orc::SymbolLookupSet wanted;
-  for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
-    orc::SymbolStringPtr body = j.lljit->mangleAndIntern(body_symbol(i));
-    if (auto e = jd.define(std::make_unique<FunctionUnit>(src, i, body))) {
-      return internal(std::move(e));
-    }
-    orc::SymbolStringPtr stub = j.lljit->mangleAndIntern(codegen::ModuleEnv::function_symbol(i));
-    stubs[stub] = orc::SymbolAliasMapEntry(std::move(body), flags);
-    wanted.add(stub);
-  }
-  if (!stubs.empty()) {
-    if (auto e = jd.define(orc::lazyReexports(*owner->lctm, *owner->ism, jd, std::move(stubs)))) {
-      return internal(std::move(e));
-    }
-  }
+  auto src = std::make_shared<const LazySource>(LazySource{module, info, options});
+  if (auto e = define_functions(j, **owner, std::move(src), wanted)) return internal(std::move(e));
   if (auto e = add_entry_code(j, jd, m, info, options)) return internal(std::move(e));
   for (uint32_t t = 0; t < m.types.size(); ++t) {
     wanted.add(j.lljit->mangleAndIntern(codegen::ModuleEnv::trampoline_symbol(t)));
@@ -490,8 +502,9 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   for (uint32_t i = 0; i < m.num_imported_funcs; ++i) {
     wanted.add(j.lljit->mangleAndIntern(codegen::ModuleEnv::adapter_symbol(i)));
   }
-  // One lookup: makes every stub (no function compiles) and compiles the entry code.
-  auto found = es.lookup(orc::makeJITDylibSearchOrder(&jd), std::move(wanted));
+  // One lookup: makes every stub (no function compiles yet) and links the entry code.
+  auto found =
+      j.lljit->getExecutionSession().lookup(orc::makeJITDylibSearchOrder(&jd), std::move(wanted));
   if (!found) return internal(found.takeError());
   auto address = [&](const std::string& name) {
     return (*found)[j.lljit->mangleAndIntern(name)].getAddress().toPtr<void*>();
@@ -506,7 +519,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   for (uint32_t i = 0; i < m.num_imported_funcs; ++i) {
     code->host_adapters.push_back(address(codegen::ModuleEnv::adapter_symbol(i)));
   }
-  code->owner = std::move(owner);
+  code->owner = std::move(*owner);
   return std::shared_ptr<const CompiledCode>(std::move(code));
 }
 
