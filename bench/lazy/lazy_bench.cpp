@@ -30,6 +30,7 @@ struct Args {
   std::string module;
   std::string entry = "_start";
   std::string stdin_path = "/dev/null";
+  std::string stdout_path = "/dev/null";
   std::vector<std::string> tiers{"eager", "lazy"};
   bool trap_unknown_imports = false;
   int opt_level = 2;
@@ -39,7 +40,8 @@ struct Args {
 };
 
 constexpr const char* kUsage =
-    "usage: ws_lazy_bench [--entry NAME] [--arg I32]... [--stdin FILE] [--tiers eager,lazy]\n"
+    "usage: ws_lazy_bench [--entry NAME] [--arg I32]... [--stdin FILE] [--stdout FILE]\n"
+    "                     [--tiers eager,lazy]\n"
     "                     [--opt N] [--lazy-codegen N] [--timeout SECONDS]\n"
     "                     [--trap-unknown-imports] MODULE.wasm\n";
 
@@ -102,7 +104,7 @@ int measure(const Args& a, const std::string& tier) {
   engine::wasi::WasiConfig config;
   config.args = {a.module};
   config.stdin_fd = open(a.stdin_path.c_str(), O_RDONLY);
-  config.stdout_fd = open("/dev/null", O_WRONLY);
+  config.stdout_fd = open(a.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   auto wasi = engine::wasi::WasiContext::create(config);
   if (!wasi.ok()) {
     std::fprintf(stderr, "%s\n", std::string(wasi.status().message()).c_str());
@@ -173,6 +175,8 @@ int main(int argc, char** argv) {
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (arg == "--entry") {
       a.entry = value();
+    } else if (arg == "--stdout") {
+      a.stdout_path = value();
     } else if (arg == "--stdin") {
       a.stdin_path = value();
     } else if (arg == "--tiers") {
