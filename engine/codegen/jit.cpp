@@ -114,9 +114,9 @@ struct Jit {
   std::vector<std::unique_ptr<llvm::TargetMachine>> idle_tms;
 };
 
-// `compile_threads` 0: materialization runs on the thread that looks a symbol up. The lazy JIT
-// uses a pool instead, so a first call deep in Wasm recursion does not compile on what is left
-// of that thread's stack.
+// With concurrent compilation on, ORC materializes on threads of its own, at most
+// `compile_threads` at once (0: no bound), never on the thread that looks a symbol up: for the
+// lazy JIT that thread is Wasm code's, maybe deep in recursion with little stack left.
 Jit* make_jit(unsigned compile_threads) {
   auto* out = new Jit;
   llvm::InitializeNativeTarget();
