@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   int status = 0;
   for (const std::string& tier : a.tiers) {
+    std::fflush(stdout);  // the child must not print what the parent buffered
     pid_t pid = fork();
     if (pid == 0) _exit(measure(a, tier));
     int ws = 0;
