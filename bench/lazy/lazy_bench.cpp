@@ -158,10 +158,10 @@ int measure(const Args& a, const std::string& tier) {
   std::printf(
       "%-5s  read %.3f  decode %.3f  validate %.3f  compile %.3f  instantiate %.3f  "
       "first-instr %.3f  returned %.3f  (entry call %.3f s: main thread cpu %.3f, other threads "
-      "cpu %.3f)  compiled %zu/%zu functions  [%s]\n",
+      "cpu %.3f)  process cpu %.3f  compiled %zu/%zu functions  [%s]\n",
       tier.c_str(), read_s, (*cm)->decode_seconds, (*cm)->validate_seconds, (*cm)->compile_seconds,
-      instantiate_s, first_s.load(), return_s, run_s, cpu_main, cpu_all - cpu_main, compiled,
-      defined, how.c_str());
+      instantiate_s, first_s.load(), return_s, run_s, cpu_main, cpu_all - cpu_main,
+      cpu_seconds(RUSAGE_SELF), compiled, defined, how.c_str());
   std::fflush(stdout);
   return 0;
 }

@@ -4,7 +4,8 @@
 # For each module ws_lazy_bench prints one line per tier (each in a fresh process): read,
 # decode, validate and compile (for the lazy tier: making the stubs and the entry code),
 # instantiate, the time from the start to the entry's first instruction and to its return,
-# the CPU of the calling thread and of the JIT's compile threads during the entry call, and
+# the CPU of the calling thread and of the JIT's compile threads during the entry call, the
+# whole measurement's CPU (figures on a loaded machine: compare CPU, not only wall time), and
 # how many functions were compiled.
 #
 # Environment: BUILD_DIR (default ./build), JOBS (build parallelism, default 1),
