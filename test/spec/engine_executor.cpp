@@ -21,16 +21,10 @@ engine::FuncType func_type(std::vector<engine::ValType> params) {
   return ft;
 }
 
-engine::EngineOptions engine_options(Tier tier) {
-  engine::EngineOptions o;
-  if (tier == Tier::kLazy) o.tier = engine::EngineOptions::Tier::kLazy;
-  return o;
-}
-
 }  // namespace
 
-EngineExecutor::EngineExecutor(Tier tier)
-    : engine_(engine_options(tier)), store_(std::make_unique<engine::Store>()) {
+EngineExecutor::EngineExecutor(engine::EngineOptions options)
+    : engine_(options), store_(std::make_unique<engine::Store>()) {
   define_spectest();
 }
 

@@ -11,15 +11,9 @@
 
 namespace ws::spec_test {
 
-// The engine tier a script runs on.
-enum class Tier {
-  kJit,   // Engine::compile on the eager tier: every function compiled before instantiation
-  kLazy,  // Engine::compile on the lazy tier: each function compiled at its first call
-};
-
 class EngineExecutor final : public Executor {
  public:
-  explicit EngineExecutor(Tier tier = Tier::kJit);
+  explicit EngineExecutor(engine::EngineOptions options = {});
 
   Outcome instantiate(LoadedModule module, const Command& cmd) override;
   Outcome instantiate_must_fail(LoadedModule module, const Command& cmd) override;

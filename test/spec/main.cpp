@@ -32,13 +32,12 @@ struct Options {
   bool verbose = false;
   bool help = false;
   int jobs = 2;
-  Tier tier = Tier::kJit;
+  engine::EngineOptions::Tier tier = engine::EngineOptions::Tier::kEager;
 };
 
 constexpr const char* kUsage =
     "usage: ws_spec_runner [--spec-dir DIR] [--filter SUBSTR] [--verbose] [--jobs N]\n"
-    "                      [--known-failures FILE] [--out-of-scope FILE] [--tier jit|lazy]\n"
-    "  --tier lazy runs every module on the lazy JIT tier (functions compiled at first call).\n";
+    "                      [--known-failures FILE] [--out-of-scope FILE] [--tier eager|lazy]\n";
 
 absl::StatusOr<Options> parse_args(int argc, char** argv) {
   Options o;
@@ -59,10 +58,11 @@ absl::StatusOr<Options> parse_args(int argc, char** argv) {
     } else if (arg == "--out-of-scope") {
       o.out_of_scope = value;
     } else if (arg == "--tier") {
-      if (value != "jit" && value != "lazy") {
-        return absl::InvalidArgumentError("--tier is jit or lazy, not " + value);
+      if (value != "eager" && value != "lazy") {
+        return absl::InvalidArgumentError("--tier needs eager or lazy");
       }
-      o.tier = value == "lazy" ? Tier::kLazy : Tier::kJit;
+      o.tier = value == "lazy" ? engine::EngineOptions::Tier::kLazy
+                               : engine::EngineOptions::Tier::kEager;
     } else if (arg == "--jobs") {
       if (!absl::SimpleAtoi(value, &o.jobs) || o.jobs < 1) {
         return absl::InvalidArgumentError("--jobs needs a positive number");
@@ -160,7 +160,10 @@ int run(const Options& o) {
     return 2;
   }
   Plan plan = make_plan(*inputs, o.filter);
-  RunContext ctx{o.spec_dir, [tier = o.tier] { return std::make_unique<EngineExecutor>(tier); }};
+  engine::EngineOptions engine_options;
+  engine_options.tier = o.tier;
+  RunContext ctx{o.spec_dir,
+                 [engine_options] { return std::make_unique<EngineExecutor>(engine_options); }};
   Totals totals = run_jobs(plan.jobs, ctx, o.jobs, o.verbose);
   for (const OutOfScope& oos : plan.out_of_scope) {
     std::cout << oos.file << ": out of scope (" << oos.reason << "; brought in by " << oos.issue
