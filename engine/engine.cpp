@@ -29,6 +29,7 @@ double seconds_since(Clock::time_point t) {
 absl::Status compile_code(CompiledModule& cm, const EngineOptions& options) {
   CompileOptions opts;
   opts.opt_level = options.opt_level;
+  opts.lazy_codegen_level = options.lazy_codegen_level;
   static_assert(kRuntimeIntrinsicCount == kNumIntrinsics);
   const auto& addrs = runtime_intrinsics();
   std::copy(addrs.begin(), addrs.end(), opts.intrinsics.begin());

@@ -35,6 +35,10 @@ struct EngineOptions {
   Features features;  // all supported proposals by default
   int opt_level = 2;  // LLVM optimisation level 0..3
   Tier tier = Tier::kEager;
+  // kLazy: LLVM machine-code level after the IR pipeline at opt_level; 0 (fast instruction
+  // selection and register allocation) compiles several times faster than 2, for code that
+  // runs about 1.4-2x slower (bench/lazy).
+  int lazy_codegen_level = 0;
   CacheOptions cache;
   int compile_threads = 0;  // threads of an artifact compile on a cache miss; 0: every core
 };

@@ -2,6 +2,7 @@
 // until the entry returns, and how many functions were compiled. Each measurement runs in a
 // fresh child process (nothing warm from the previous one); one line per tier.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,13 +30,19 @@ struct Args {
   std::string module;
   std::string entry = "_start";
   std::string stdin_path = "/dev/null";
+  std::string stdout_path = "/dev/null";
   std::vector<std::string> tiers{"eager", "lazy"};
   bool trap_unknown_imports = false;
   int opt_level = 2;
+  int lazy_codegen_level = 0;
+  double timeout_s = 0;                     // per measurement; 0 = none
+  std::vector<engine::abi::RawValue> args;  // i32 arguments of the entry
 };
 
 constexpr const char* kUsage =
-    "usage: ws_lazy_bench [--entry NAME] [--stdin FILE] [--tiers eager,lazy] [--opt N]\n"
+    "usage: ws_lazy_bench [--entry NAME] [--arg I32]... [--stdin FILE] [--stdout FILE]\n"
+    "                     [--tiers eager,lazy]\n"
+    "                     [--opt N] [--lazy-codegen N] [--timeout SECONDS]\n"
     "                     [--trap-unknown-imports] MODULE.wasm\n";
 
 double since(Clock::time_point t0) {
@@ -83,6 +90,7 @@ int measure(const Args& a, const std::string& tier) {
   double read_s = since(t0);
   engine::EngineOptions options;
   options.opt_level = a.opt_level;
+  options.lazy_codegen_level = a.lazy_codegen_level;
   options.tier =
       tier == "lazy" ? engine::EngineOptions::Tier::kLazy : engine::EngineOptions::Tier::kEager;
   auto cm = engine::Engine(options).load(std::move(*bytes));
@@ -96,7 +104,7 @@ int measure(const Args& a, const std::string& tier) {
   engine::wasi::WasiConfig config;
   config.args = {a.module};
   config.stdin_fd = open(a.stdin_path.c_str(), O_RDONLY);
-  config.stdout_fd = open("/dev/null", O_WRONLY);
+  config.stdout_fd = open(a.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   auto wasi = engine::wasi::WasiContext::create(config);
   if (!wasi.ok()) {
     std::fprintf(stderr, "%s\n", std::string(wasi.status().message()).c_str());
@@ -135,7 +143,7 @@ int measure(const Args& a, const std::string& tier) {
     first_s = since(t0);
   }
   double cpu_main0 = cpu_seconds(RUSAGE_THREAD), cpu_all0 = cpu_seconds(RUSAGE_SELF);
-  absl::StatusOr<engine::Outcome> out = engine::call_export(store, **inst, a.entry, {});
+  absl::StatusOr<engine::Outcome> out = engine::call_export(store, **inst, a.entry, a.args);
   double return_s = since(t0), run_s = since(t_call);
   double cpu_main = cpu_seconds(RUSAGE_THREAD) - cpu_main0;
   double cpu_all = cpu_seconds(RUSAGE_SELF) - cpu_all0;
@@ -150,10 +158,10 @@ int measure(const Args& a, const std::string& tier) {
   std::printf(
       "%-5s  read %.3f  decode %.3f  validate %.3f  compile %.3f  instantiate %.3f  "
       "first-instr %.3f  returned %.3f  (entry call %.3f s: main thread cpu %.3f, other threads "
-      "cpu %.3f)  compiled %zu/%zu functions  [%s]\n",
+      "cpu %.3f)  process cpu %.3f  compiled %zu/%zu functions  [%s]\n",
       tier.c_str(), read_s, (*cm)->decode_seconds, (*cm)->validate_seconds, (*cm)->compile_seconds,
-      instantiate_s, first_s.load(), return_s, run_s, cpu_main, cpu_all - cpu_main, compiled,
-      defined, how.c_str());
+      instantiate_s, first_s.load(), return_s, run_s, cpu_main, cpu_all - cpu_main,
+      cpu_seconds(RUSAGE_SELF), compiled, defined, how.c_str());
   std::fflush(stdout);
   return 0;
 }
@@ -167,6 +175,8 @@ int main(int argc, char** argv) {
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     if (arg == "--entry") {
       a.entry = value();
+    } else if (arg == "--stdout") {
+      a.stdout_path = value();
     } else if (arg == "--stdin") {
       a.stdin_path = value();
     } else if (arg == "--tiers") {
@@ -178,6 +188,12 @@ int main(int argc, char** argv) {
         a.tiers.push_back(v.substr(at, comma - at));
         at = comma + 1;
       }
+    } else if (arg == "--arg") {
+      a.args.push_back(engine::raw_i32(std::atoi(value().c_str())));
+    } else if (arg == "--timeout") {
+      a.timeout_s = std::atof(value().c_str());
+    } else if (arg == "--lazy-codegen") {
+      a.lazy_codegen_level = std::atoi(value().c_str());
     } else if (arg == "--opt") {
       a.opt_level = std::atoi(value().c_str());
     } else if (arg == "--trap-unknown-imports") {
@@ -198,10 +214,22 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   int status = 0;
   for (const std::string& tier : a.tiers) {
+    std::fflush(stdout);  // the child must not print what the parent buffered
     pid_t pid = fork();
     if (pid == 0) _exit(measure(a, tier));
     int ws = 0;
-    waitpid(pid, &ws, 0);
+    auto started = Clock::now();
+    while (waitpid(pid, &ws, WNOHANG) == 0) {
+      if (a.timeout_s > 0 && since(started) > a.timeout_s) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &ws, 0);
+        std::printf("%-5s  did not finish within %g s\n", tier.c_str(), a.timeout_s);
+        ws = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (ws == -1) continue;
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
       std::printf("%-5s  failed (status %d)\n", tier.c_str(), ws);
       status = 1;

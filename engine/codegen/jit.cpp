@@ -114,9 +114,9 @@ struct Jit {
   std::vector<std::unique_ptr<llvm::TargetMachine>> idle_tms;
 };
 
-// `compile_threads` 0: materialization runs on the thread that looks a symbol up. The lazy JIT
-// uses a pool instead, so a first call deep in Wasm recursion does not compile on what is left
-// of that thread's stack.
+// With concurrent compilation on, ORC materializes on threads of its own, at most
+// `compile_threads` at once (0: no bound), never on the thread that looks a symbol up: for the
+// lazy JIT that thread is Wasm code's, maybe deep in recursion with little stack left.
 Jit* make_jit(unsigned compile_threads) {
   auto* out = new Jit;
   llvm::InitializeNativeTarget();
@@ -317,6 +317,27 @@ llvm::CodeGenOptLevel codegen_level(int opt_level) {
                           : llvm::CodeGenOptLevel::Default;
 }
 
+// Optimises `mod` (IR pipeline at `ir_level`) and compiles it into an object file at machine-code
+// level `codegen_level`.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_object(Jit& j, llvm::Module& mod,
+                                                                   int ir_level,
+                                                                   int codegen_level_) {
+  auto lease = lease_tm(j);
+  if (!lease) return lease.takeError();
+  llvm::TargetMachine& tm = *lease->tm;
+  tm.setOptLevel(codegen_level(codegen_level_));
+  optimize(mod, &tm, ir_level);
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream out(object);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    return llvm::createStringError("the target cannot emit object files");
+  }
+  pm.run(mod);
+  return std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object),
+                                                         mod.getModuleIdentifier(), false);
+}
+
 // Emits, optimises and compiles defined function `index` alone, in a fresh context, into an
 // object whose only definition is body_symbol(index). Its calls to other functions go to
 // their stubs "ws_f<i>" (declared on demand); self-recursion calls the body directly.
@@ -338,19 +359,7 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_function(Jit& j, con
     return llvm::createStringError(
         absl::StrCat("function ", index, ": codegen produced invalid IR: ", verify));
   }
-  auto lease = lease_tm(j);
-  if (!lease) return lease.takeError();
-  llvm::TargetMachine& tm = *lease->tm;
-  tm.setOptLevel(codegen_level(src.options.lazy_codegen_level));
-  optimize(mod, &tm, src.options.opt_level);
-  llvm::SmallVector<char, 0> object;
-  llvm::raw_svector_ostream out(object);
-  llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-    return llvm::createStringError("the target cannot emit object files");
-  }
-  pm.run(mod);
-  return std::make_unique<llvm::SmallVectorMemoryBuffer>(std::move(object), name, false);
+  return compile_object(j, mod, src.options.opt_level, src.options.lazy_codegen_level);
 }
 
 // Provides body_symbol(index): compiles the function when something first looks it up (the
@@ -405,24 +414,62 @@ struct LazyOwner {
   }
 };
 
-absl::Status internal(llvm::Error e) { return absl::InternalError(to_string(std::move(e))); }
+absl::Status internal(llvm::Error e) {
+  return absl::InternalError(absl::StrCat("lazy JIT: ", to_string(std::move(e))));
+}
 
-// Trampolines and host adapters are small: compiled up front into the module's JITDylib.
-llvm::Error add_entry_code(Jit& j, orc::JITDylib& jd, const Module& m, const ModuleInfo& info) {
+// Trampolines and host adapters are small: compiled up front into the module's JITDylib, at
+// the lazy functions' machine-code level.
+llvm::Error add_entry_code(Jit& j, orc::JITDylib& jd, const Module& m, const ModuleInfo& info,
+                           const CompileOptions& options) {
   if (m.types.empty() && m.num_imported_funcs == 0) return llvm::Error::success();
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto mod = std::make_unique<llvm::Module>("wasm-entry", *ctx);
-  mod->setDataLayout(j.lljit->getDataLayout());
-  mod->setTargetTriple(j.lljit->getTargetTriple().str());
-  {
-    codegen::ModuleEnv env(m, info, *ctx, *mod, codegen::ModuleEnv::Declare::kOnDemand);
-    codegen::emit_trampolines(env);
-    codegen::emit_host_adapters(env);
+  llvm::LLVMContext ctx;
+  llvm::Module mod("wasm-entry", ctx);
+  mod.setDataLayout(j.lljit->getDataLayout());
+  mod.setTargetTriple(j.lljit->getTargetTriple().str());
+  codegen::ModuleEnv env(m, info, ctx, mod, codegen::ModuleEnv::Declare::kOnDemand);
+  codegen::emit_trampolines(env);
+  codegen::emit_host_adapters(env);
+  auto object = compile_object(j, mod, 1, options.lazy_codegen_level);
+  if (!object) return object.takeError();
+  return j.lljit->getObjLinkingLayer().add(jd, std::move(*object));
+}
+
+// A JITDylib for one module with its own call-through manager and stubs manager, removed when
+// the returned owner goes.
+absl::StatusOr<std::shared_ptr<LazyOwner>> make_lazy_owner(Jit& j) {
+  orc::ExecutionSession& es = j.lljit->getExecutionSession();
+  const llvm::Triple& triple = j.lljit->getTargetTriple();
+  auto owner = std::make_shared<LazyOwner>();
+  owner->es = &es;
+  owner->recorder = j.ranges;
+  auto lctm = orc::createLocalLazyCallThroughManager(
+      triple, es, orc::ExecutorAddr::fromPtr(&lazy_compile_failed));
+  if (!lctm) return internal(lctm.takeError());
+  owner->lctm = std::move(*lctm);
+  owner->ism = orc::createLocalIndirectStubsManagerBuilder(triple)();
+  auto jd = es.createJITDylib(absl::StrCat("wasm-lazy", j.next_id++));
+  if (!jd) return internal(jd.takeError());
+  owner->jd = &*jd;
+  return owner;
+}
+
+// Defines each function's body (a FunctionUnit) and its stub (a lazy re-export of the body);
+// adds the stubs to `wanted`.
+llvm::Error define_functions(Jit& j, LazyOwner& owner, std::shared_ptr<const LazySource> src,
+                             orc::SymbolLookupSet& wanted) {
+  const Module& m = *src->m;
+  const auto flags = llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
+  orc::SymbolAliasMap stubs;
+  for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
+    orc::SymbolStringPtr body = j.lljit->mangleAndIntern(body_symbol(i));
+    if (auto e = owner.jd->define(std::make_unique<FunctionUnit>(src, i, body))) return e;
+    orc::SymbolStringPtr stub = j.lljit->mangleAndIntern(codegen::ModuleEnv::function_symbol(i));
+    stubs[stub] = orc::SymbolAliasMapEntry(std::move(body), flags);
+    wanted.add(stub);
   }
-  auto lease = lease_tm(j);
-  if (!lease) return lease.takeError();
-  optimize(*mod, lease->tm.get(), 1);
-  return j.lljit->addIRModule(jd, orc::ThreadSafeModule(std::move(mod), std::move(ctx)));
+  if (stubs.empty()) return llvm::Error::success();
+  return owner.jd->define(orc::lazyReexports(*owner.lctm, *owner.ism, *owner.jd, std::move(stubs)));
 }
 
 }  // namespace
@@ -438,52 +485,26 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   }
   Jit& j = lazy_jit();
   if (!j.lljit) return absl::InternalError(absl::StrCat("cannot start the JIT: ", j.error));
-  orc::ExecutionSession& es = j.lljit->getExecutionSession();
-  const llvm::Triple& triple = j.lljit->getTargetTriple();
-  auto owner = std::make_shared<LazyOwner>();
-  owner->es = &es;
-  owner->recorder = j.ranges;
-  auto lctm = orc::createLocalLazyCallThroughManager(
-      triple, es, orc::ExecutorAddr::fromPtr(&lazy_compile_failed));
-  if (!lctm) return internal(lctm.takeError());
-  owner->lctm = std::move(*lctm);
-  owner->ism = orc::createLocalIndirectStubsManagerBuilder(triple)();
-  auto jd_or = es.createJITDylib(absl::StrCat("wasm-lazy", j.next_id++));
-  if (!jd_or) return internal(jd_or.takeError());
-  orc::JITDylib& jd = *jd_or;
-  owner->jd = &jd;  // from here on, `owner` removes the JITDylib on every return
+  absl::StatusOr<std::shared_ptr<LazyOwner>> owner = make_lazy_owner(j);
+  if (!owner.ok()) return owner.status();  // from here on, the owner removes the JITDylib
+  orc::JITDylib& jd = *(*owner)->jd;
   auto code = std::make_shared<CompiledCode>();
   code->live_ranges = std::make_shared<LiveRanges>();
   j.ranges->watch(&jd, code->live_ranges);
   if (auto e = define_runtime(j, jd, options)) return internal(std::move(e));
-
-  auto src = std::make_shared<const LazySource>(LazySource{module, info, options});
-  const auto flags = llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable;
-  orc::SymbolAliasMap stubs;
   orc::SymbolLookupSet wanted;
-  for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
-    orc::SymbolStringPtr body = j.lljit->mangleAndIntern(body_symbol(i));
-    if (auto e = jd.define(std::make_unique<FunctionUnit>(src, i, body))) {
-      return internal(std::move(e));
-    }
-    orc::SymbolStringPtr stub = j.lljit->mangleAndIntern(codegen::ModuleEnv::function_symbol(i));
-    stubs[stub] = orc::SymbolAliasMapEntry(std::move(body), flags);
-    wanted.add(stub);
-  }
-  if (!stubs.empty()) {
-    if (auto e = jd.define(orc::lazyReexports(*owner->lctm, *owner->ism, jd, std::move(stubs)))) {
-      return internal(std::move(e));
-    }
-  }
-  if (auto e = add_entry_code(j, jd, m, info)) return internal(std::move(e));
+  auto src = std::make_shared<const LazySource>(LazySource{module, info, options});
+  if (auto e = define_functions(j, **owner, std::move(src), wanted)) return internal(std::move(e));
+  if (auto e = add_entry_code(j, jd, m, info, options)) return internal(std::move(e));
   for (uint32_t t = 0; t < m.types.size(); ++t) {
     wanted.add(j.lljit->mangleAndIntern(codegen::ModuleEnv::trampoline_symbol(t)));
   }
   for (uint32_t i = 0; i < m.num_imported_funcs; ++i) {
     wanted.add(j.lljit->mangleAndIntern(codegen::ModuleEnv::adapter_symbol(i)));
   }
-  // One lookup: makes every stub (no function compiles) and compiles the entry code.
-  auto found = es.lookup(orc::makeJITDylibSearchOrder(&jd), std::move(wanted));
+  // One lookup: makes every stub (no function compiles yet) and links the entry code.
+  auto found =
+      j.lljit->getExecutionSession().lookup(orc::makeJITDylibSearchOrder(&jd), std::move(wanted));
   if (!found) return internal(found.takeError());
   auto address = [&](const std::string& name) {
     return (*found)[j.lljit->mangleAndIntern(name)].getAddress().toPtr<void*>();
@@ -498,7 +519,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   for (uint32_t i = 0; i < m.num_imported_funcs; ++i) {
     code->host_adapters.push_back(address(codegen::ModuleEnv::adapter_symbol(i)));
   }
-  code->owner = std::move(owner);
+  code->owner = std::move(*owner);
   return std::shared_ptr<const CompiledCode>(std::move(code));
 }
 
