@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine_build_id.h"
 
 #ifndef WS_CODEGEN_BUILD_PATH
 #define WS_CODEGEN_BUILD_PATH ""
@@ -90,6 +91,11 @@ absl::Status check_table(const Table& table) {
     return absl::FailedPreconditionError(absl::StrCat("plugin built by compiler \"",
                                                       table.compiler ? table.compiler : "?",
                                                       "\", this engine by \"", __VERSION__, "\""));
+  }
+  if (table.engine_build == nullptr || std::strcmp(table.engine_build, WS_ENGINE_BUILD_ID) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("plugin is engine build ", table.engine_build ? table.engine_build : "?",
+                     ", this engine is build ", WS_ENGINE_BUILD_ID));
   }
   return absl::OkStatus();
 }

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "engine_build_id.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -76,6 +77,7 @@ TEST(CodegenPlugin, RefusesTablesOfOtherBuilds) {
              .table_size = sizeof(Table),
              .layout = layout_fingerprint(),
              .compiler = __VERSION__,
+             .engine_build = WS_ENGINE_BUILD_ID,
              .compile_jit = nullptr,
              .compile_eager = nullptr,
              .compile_lazy = nullptr,
@@ -93,6 +95,9 @@ TEST(CodegenPlugin, RefusesTablesOfOtherBuilds) {
   t = good;
   t.compiler = "clang 99";
   EXPECT_THAT(check_table(t).message(), HasSubstr("clang 99"));
+  t = good;
+  t.engine_build = "0123abcd";
+  EXPECT_THAT(check_table(t).message(), HasSubstr("plugin is engine build 0123abcd"));
 }
 
 }  // namespace

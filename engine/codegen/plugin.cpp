@@ -1,6 +1,8 @@
 // The plugin side of plugin.h: the table of this build's compile entry points.
 #include "engine/codegen/plugin.h"
 
+#include "engine_build_id.h"
+
 namespace ws::engine::codegen_plugin {
 namespace {
 
@@ -9,6 +11,7 @@ constexpr Table kTable = {
     .table_size = sizeof(Table),
     .layout = layout_fingerprint(),
     .compiler = __VERSION__,
+    .engine_build = WS_ENGINE_BUILD_ID,
     .compile_jit = &ws::engine::compile_jit,
     .compile_eager = &ws::engine::compile_eager,
     .compile_lazy = &ws::engine::compile_lazy,

@@ -38,6 +38,9 @@ struct Table {
   uint32_t table_size;   // sizeof(Table) in the plugin
   uint64_t layout;       // layout_fingerprint() in the plugin
   const char* compiler;  // __VERSION__ of the compiler that built the plugin
+  // WS_ENGINE_BUILD_ID of the plugin's sources: the engine build an artifact's key names must be
+  // the code generator that compiled it.
+  const char* engine_build;
   decltype(&ws::engine::compile_jit) compile_jit;
   decltype(&ws::engine::compile_eager) compile_eager;
   decltype(&ws::engine::compile_lazy) compile_lazy;
