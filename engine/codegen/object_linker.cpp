@@ -127,7 +127,9 @@ absl::Status Linker::place_sections() {
     at += sec.getSize();
   }
   image_.bytes.assign(align_to(at, CodeImage::kPageSize), 0);
-  std::memset(image_.bytes.data(), 0xcc, image_.code_size);  // int3 between functions
+  if (image_.code_size > 0) {  // no code at all: no bytes (memset on null is undefined)
+    std::memset(image_.bytes.data(), 0xcc, image_.code_size);  // int3 between functions
+  }
   for (Object& o : objects_) {
     for (const obj::SectionRef& sec : o.file->sections()) {
       auto it = o.placed.find(sec.getIndex());
