@@ -37,8 +37,16 @@ function(ws_test name label)
 endfunction()
 
 # ws_static_abseil(TARGET...): link these programs against abseil's archives (fast start-up; see
-# support/scripts/link-static-absl.sh). WS_STATIC_ABSEIL=OFF keeps the shared libraries.
-option(WS_STATIC_ABSEIL "Link start-up-critical programs (wasmrun, wasmc) with static abseil" ON)
+# support/scripts/link-static-absl.sh). WS_STATIC_ABSEIL=OFF keeps the shared libraries; so do
+# sanitizer builds by default: LeakSanitizer's thread scan crashes at exit ("Tracer caught
+# signal 11") in a program with a static abseil that has dlopened the codegen plugin, which
+# brings the shared one.
+set(ws_static_abseil_default ON)
+if(WS_SANITIZE OR WS_FUZZ)
+  set(ws_static_abseil_default OFF)
+endif()
+option(WS_STATIC_ABSEIL "Link start-up-critical programs (wasmrun, wasmc) with static abseil"
+       ${ws_static_abseil_default})
 function(ws_static_abseil)
   if(WS_STATIC_ABSEIL)
     set_target_properties(${ARGN} PROPERTIES
