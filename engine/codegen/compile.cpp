@@ -9,8 +9,8 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
-#include <algorithm>
 #include <time.h>
+#include <algorithm>
 
 #include <atomic>
 #include <chrono>
