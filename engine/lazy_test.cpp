@@ -158,6 +158,30 @@ TEST(LazyTier, FirstCallsDeepInRecursionCompileAndStackExhaustionStillTraps) {
   EXPECT_EQ(raw_as_i32(o.results[0]), 20007);
 }
 
+TEST(LazyTier, CodeCompiledForAnEarlierInstanceIsAttributedInALaterOne) {
+  auto cm = load_lazy(R"((module
+    (func $f (export "f") (param i32) (result i32) (call $g (local.get 0)))
+    (func $g (param i32) (result i32) (i32.rem_s (i32.const 7) (local.get 0)))))");
+  ASSERT_NE(cm, nullptr);
+  {
+    Store store;  // compiles both functions, then ends the code's registration
+    auto inst = instantiate(store, *cm, Linker());
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    EXPECT_EQ(raw_as_i32(call(store, **inst, "f", {raw_i32(4)}).results[0]), 3);
+  }
+  EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1}));
+  Store store;
+  auto inst = instantiate(store, *cm, Linker());
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  Outcome o = call(store, **inst, "f", {raw_i32(0)});
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.code, TrapCode::kIntegerDivideByZero);
+  ASSERT_EQ(o.trap.backtrace.size(), 2u) << o.trap.to_string();
+  EXPECT_EQ(o.trap.backtrace[0].func_index, 1u);
+  EXPECT_EQ(o.trap.backtrace[1].func_index, 0u);
+  EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1}));
+}
+
 TEST(LazyTier, ManyTrapsInOneProcess) {
   auto cm = load_lazy(R"((module
     (func $t (export "t") (param i32) (result i32) (call $u (local.get 0)))
