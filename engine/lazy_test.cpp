@@ -6,6 +6,7 @@
 #include <latch>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "engine/engine.h"
 #include "test/fixtures/wat.h"
 
@@ -96,6 +97,46 @@ TEST(LazyTier, ConcurrentFirstCallsCompileEachFunctionOnce) {
     EXPECT_EQ(results[t], (x - 3 + x) * 2 + 1) << "thread " << t;
   }
   EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1, 2, 3}));
+}
+
+TEST(LazyTier, ThreadsCallingManyFunctionsInDifferentOrdersCompileEachOnce) {
+  // 48 functions $f<i> returning i * i + 1, reached through the table by "call".
+  constexpr int kFuncs = 48;
+  std::string wat = "(module (type $t (func (result i32))) (table funcref (elem";
+  for (int i = 0; i < kFuncs; ++i) wat += absl::StrCat(" $f", i);
+  wat +=
+      "))\n (func (export \"call\") (param i32) (result i32)"
+      " (call_indirect (type $t) (local.get 0)))\n";
+  for (int i = 0; i < kFuncs; ++i) {
+    wat += absl::StrCat(" (func $f", i, " (result i32) (i32.const ", i * i + 1, "))\n");
+  }
+  wat += ")";
+  auto cm = load_lazy(wat);
+  ASSERT_NE(cm, nullptr);
+  constexpr int kThreads = 6;
+  std::latch start(kThreads);
+  std::vector<int> wrong(kThreads, -1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store store;
+      auto inst = instantiate(store, *cm, Linker());
+      if (!inst.ok()) return;
+      start.arrive_and_wait();
+      int bad = 0;
+      for (int k = 0; k < kFuncs; ++k) {
+        int i = (t % 2 == 0 ? k : kFuncs - 1 - k) * 7 % kFuncs;  // 7 is coprime to 48
+        auto out = call_export(store, **inst, "call", std::vector<abi::RawValue>{raw_i32(i)});
+        bad += !(out.ok() && out->returned() && raw_as_i32(out->results[0]) == i * i + 1);
+      }
+      wrong[t] = bad;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong, std::vector<int>(kThreads, 0));
+  std::vector<uint32_t> all(kFuncs + 1);
+  for (uint32_t i = 0; i <= kFuncs; ++i) all[i] = i;
+  EXPECT_EQ(compiled(*cm), all) << "each function compiled exactly once";
 }
 
 TEST(LazyTier, TrapsInLazilyCompiledFunctionsNameThem) {
