@@ -6,6 +6,7 @@
 #include <latch>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "engine/engine.h"
 #include "test/fixtures/wat.h"
 
@@ -98,6 +99,46 @@ TEST(LazyTier, ConcurrentFirstCallsCompileEachFunctionOnce) {
   EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1, 2, 3}));
 }
 
+TEST(LazyTier, ThreadsCallingManyFunctionsInDifferentOrdersCompileEachOnce) {
+  // 48 functions $f<i> returning i * i + 1, reached through the table by "call".
+  constexpr int kFuncs = 48;
+  std::string wat = "(module (type $t (func (result i32))) (table funcref (elem";
+  for (int i = 0; i < kFuncs; ++i) wat += absl::StrCat(" $f", i);
+  wat +=
+      "))\n (func (export \"call\") (param i32) (result i32)"
+      " (call_indirect (type $t) (local.get 0)))\n";
+  for (int i = 0; i < kFuncs; ++i) {
+    wat += absl::StrCat(" (func $f", i, " (result i32) (i32.const ", i * i + 1, "))\n");
+  }
+  wat += ")";
+  auto cm = load_lazy(wat);
+  ASSERT_NE(cm, nullptr);
+  constexpr int kThreads = 6;
+  std::latch start(kThreads);
+  std::vector<int> wrong(kThreads, -1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store store;
+      auto inst = instantiate(store, *cm, Linker());
+      if (!inst.ok()) return;
+      start.arrive_and_wait();
+      int bad = 0;
+      for (int k = 0; k < kFuncs; ++k) {
+        int i = (t % 2 == 0 ? k : kFuncs - 1 - k) * 7 % kFuncs;  // 7 is coprime to 48
+        auto out = call_export(store, **inst, "call", std::vector<abi::RawValue>{raw_i32(i)});
+        bad += !(out.ok() && out->returned() && raw_as_i32(out->results[0]) == i * i + 1);
+      }
+      wrong[t] = bad;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong, std::vector<int>(kThreads, 0));
+  std::vector<uint32_t> all(kFuncs + 1);
+  for (uint32_t i = 0; i <= kFuncs; ++i) all[i] = i;
+  EXPECT_EQ(compiled(*cm), all) << "each function compiled exactly once";
+}
+
 TEST(LazyTier, TrapsInLazilyCompiledFunctionsNameThem) {
   auto cm = load_lazy(R"((module
     (type $t (func (param i32) (result i32)))
@@ -156,6 +197,30 @@ TEST(LazyTier, FirstCallsDeepInRecursionCompileAndStackExhaustionStillTraps) {
   o = call(store, **inst, "down", {raw_i32(20000)});
   ASSERT_TRUE(o.returned()) << o.trap.to_string();
   EXPECT_EQ(raw_as_i32(o.results[0]), 20007);
+}
+
+TEST(LazyTier, CodeCompiledForAnEarlierInstanceIsAttributedInALaterOne) {
+  auto cm = load_lazy(R"((module
+    (func $f (export "f") (param i32) (result i32) (call $g (local.get 0)))
+    (func $g (param i32) (result i32) (i32.rem_s (i32.const 7) (local.get 0)))))");
+  ASSERT_NE(cm, nullptr);
+  {
+    Store store;  // compiles both functions, then ends the code's registration
+    auto inst = instantiate(store, *cm, Linker());
+    ASSERT_TRUE(inst.ok()) << inst.status();
+    EXPECT_EQ(raw_as_i32(call(store, **inst, "f", {raw_i32(4)}).results[0]), 3);
+  }
+  EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1}));
+  Store store;
+  auto inst = instantiate(store, *cm, Linker());
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  Outcome o = call(store, **inst, "f", {raw_i32(0)});
+  ASSERT_TRUE(o.trapped());
+  EXPECT_EQ(o.trap.code, TrapCode::kIntegerDivideByZero);
+  ASSERT_EQ(o.trap.backtrace.size(), 2u) << o.trap.to_string();
+  EXPECT_EQ(o.trap.backtrace[0].func_index, 1u);
+  EXPECT_EQ(o.trap.backtrace[1].func_index, 0u);
+  EXPECT_EQ(compiled(*cm), (std::vector<uint32_t>{0, 1}));
 }
 
 TEST(LazyTier, ManyTrapsInOneProcess) {
