@@ -65,11 +65,15 @@ tidy: build
 	@JOBS=$(JOBS) support/scripts/run-tidy.sh $(BUILD_DIR)
 
 # Decode+validate throughput vs wasm-validate, CPU kernels native vs ours vs node, then whole
-# WASI programs (kernels as commands, start-up, CRuby) native vs wasmrun vs node.
+# WASI programs (kernels as commands, start-up, CRuby) native vs wasmrun vs node, cold starts
+# (hello, SQLite, CRuby) on the eager vs the lazy JIT tier, and start-up with the code cache
+# (cold, warm, none).
 bench: build
 	@BUILD_DIR=$(BUILD_DIR) bench/decode/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/kernels/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/wasi/run.sh
+	@BUILD_DIR=$(BUILD_DIR) bench/cache/run.sh
+	@BUILD_DIR=$(BUILD_DIR) bench/lazy/run.sh
 
 FUZZ_DIR  ?= build-fuzz
 FUZZ_TIME ?= 600

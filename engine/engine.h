@@ -20,19 +20,44 @@
 
 namespace ws::engine {
 
+// The persistent code cache (support/artifact_cache.h): AOT artifacts named by their key digest.
+struct CacheOptions {
+  bool enabled = false;  // off: load() compiles in memory, as compile() does
+  std::string dir;       // empty: support::default_cache_dir() ($WASMSHIM_CACHE_DIR, ...)
+  uint64_t max_bytes = uint64_t{4} << 30;
+};
+
 struct EngineOptions {
+  // kEager compiles every function before load() returns; kLazy compiles each function at its
+  // first call (cold starts of big modules), see compile_lazy in engine/codegen/codegen.h.
+  // With the cache enabled, a miss compiles a whole artifact whatever the tier.
+  enum class Tier { kEager, kLazy };
   Features features;  // all supported proposals by default
   int opt_level = 2;  // LLVM optimisation level 0..3
+  Tier tier = Tier::kEager;
+  // kLazy: LLVM machine-code level after the IR pipeline at opt_level; 0 (fast instruction
+  // selection and register allocation) compiles several times faster than 2, for code that
+  // runs about 1.4-2x slower (bench/lazy).
+  int lazy_codegen_level = 0;
+  CacheOptions cache;
+  int compile_threads = 0;  // threads of an artifact compile on a cache miss; 0: every core
 };
 
 // A module ready to instantiate in any number of stores, from any thread.
 struct CompiledModule {
   std::shared_ptr<const Module> module;
-  ModuleInfo info;
+  ModuleInfo info;  // empty when the code came from the cache (nothing validated or compiled)
   std::shared_ptr<const CompiledCode> code;
   double decode_seconds = 0;
   double validate_seconds = 0;
   double compile_seconds = 0;
+  // What load() did with the cache: from_cache when the code was mapped from an artifact that
+  // was already there (validation and compilation skipped); artifact_path is that file, or the
+  // one a miss stored (empty without a cache).
+  bool from_cache = false;
+  std::string artifact_path;
+  double key_seconds = 0;    // aot::make_key: hashing the module
+  double cache_seconds = 0;  // lookup, insert and mapping of the artifact
 };
 
 class Engine {
@@ -44,6 +69,11 @@ class Engine {
   // Decodes, validates and compiles. INVALID_ARGUMENT for a malformed or invalid module
   // (the message names the section or function, the offset and the reason); UNIMPLEMENTED for
   // instructions the compiler does not support yet.
+  // With options.cache enabled, a module compiled before (same bytes, engine build, CPU and
+  // opt level) is mapped from its artifact in the cache; a miss compiles an artifact, stores it
+  // and maps the stored file. A cache that cannot be used costs one warning (support/log) and
+  // the module is compiled in memory; a damaged or mismatched artifact one log line and a
+  // recompile that replaces it.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load(std::vector<uint8_t> bytes) const;
   // As load(), reading `path`; errors name the file.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load_file(const std::string& path) const;

@@ -6,6 +6,7 @@
 //   instance ...         hidden: one guest's instance process (spawned by the server)
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -38,11 +39,14 @@ int start(const ws::shim::Flags& flags) {
   // containerd writes runtime options (or nothing) on stdin and closes it.
   std::string in((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   absl::StatusOr<ws::shim::ShimOptions> options =
-      ws::shim::load_shim_options(in, getenv("WASMSHIM_PROTOCOL"));
+      ws::shim::load_shim_options(in, getenv("WASMSHIM_PROTOCOL"), getenv("WASMSHIM_CACHE_DIR"));
   if (!options.ok()) {
     std::cerr << options.status().message() << "\n";
     return 1;
   }
+  // The server inherits this environment and passes it to every instance process, whose engine
+  // reads it: one code cache for all containers of this runtime.
+  if (!options->cache_dir.empty()) setenv("WASMSHIM_CACHE_DIR", options->cache_dir.c_str(), 1);
   // containerd 1.6 only understands a plain address, i.e. ttrpc; 1.7+ set MAX_SHIM_VERSION.
   std::string protocol = options->protocol;
   if (protocol == "grpc" && getenv("MAX_SHIM_VERSION") == nullptr) protocol = "ttrpc";

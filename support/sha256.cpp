@@ -1,20 +1,31 @@
-// SHA-256 via OpenSSL's EVP interface.
+// SHA-256 through OpenSSL's low-level SHA256_* functions: they run libcrypto's assembly (SHA-NI,
+// AVX2) directly, without the provider machinery the EVP interface initialises on first use
+// (loading openssl.cnf and building the method store costs milliseconds, and a warm start
+// hashes one module and nothing else). Deprecated in OpenSSL 3.0, still supported there.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "support/sha256.h"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 namespace ws::support {
 
+std::array<uint8_t, 32> sha256(std::string_view data) {
+  std::array<uint8_t, 32> out{};
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  std::array<uint8_t, 32> digest = sha256(data);
   static const char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
+  out.reserve(64);
+  for (uint8_t b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
   }
   return out;
 }

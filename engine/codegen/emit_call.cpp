@@ -56,10 +56,10 @@ absl::Status FunctionEmitter::call(const Instr& in) {
   bool tail = in.op == Opcode::kReturnCall || in.op == Opcode::kReturnCallIndirect;
   if (in.op == Opcode::kCall || in.op == Opcode::kReturnCall) {
     const FuncType& ft = env_.m.func_type(in.a);
-    llvm::FunctionType* sig = env_.signatures[env_.m.functions[in.a]];
+    llvm::FunctionType* sig = env_.type_signature(env_.m.functions[in.a]);
     std::vector<llvm::Value*> args = pop_n(ft.num_params);
-    if (env_.functions[in.a]) {
-      push_results(wasm_call(sig, env_.functions[in.a], vmctx_, args, tail), ft);
+    if (llvm::Function* callee = env_.function(in.a)) {
+      push_results(wasm_call(sig, callee, vmctx_, args, tail), ft);
     } else {  // imported: code and context come from the funcref record
       llvm::Value* rec = func_record(in.a);
       llvm::Value* code = load_field(rec, abi::kFuncRefCodeOffset, env_.ptr, true, "code");
@@ -86,7 +86,7 @@ absl::Status FunctionEmitter::call(const Instr& in) {
   trap_if(b_.CreateICmpNE(expected, actual), TrapCode::kIndirectCallTypeMismatch);
   llvm::Value* code = load_field(rec, abi::kFuncRefCodeOffset, env_.ptr, true, "code");
   llvm::Value* ctx = load_field(rec, abi::kFuncRefContextOffset, env_.ptr, true, "ctx");
-  push_results(wasm_call(env_.signatures[in.a], code, ctx, args, tail), ft);
+  push_results(wasm_call(env_.type_signature(in.a), code, ctx, args, tail), ft);
   return absl::OkStatus();
 }
 

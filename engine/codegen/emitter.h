@@ -19,10 +19,14 @@
 
 namespace ws::engine::codegen {
 
-// Module-wide declarations shared by the function emitters.
+// Module-wide declarations shared by the function emitters. Function declarations and
+// signatures are made on first use (function(), type_signature()), so an llvm::Module that
+// holds one function of a big module declares only what that function references; kAll
+// declares every defined function up front (whole-module emission).
 struct ModuleEnv {
+  enum class Declare { kAll, kOnDemand };
   ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::LLVMContext& c,
-            llvm::Module& llvm_module);
+            llvm::Module& llvm_module, Declare declare = Declare::kAll);
 
   const Module& m;
   const ModuleInfo& info;
@@ -40,8 +44,9 @@ struct ModuleEnv {
   llvm::Type* f64;
   llvm::PointerType* ptr;
 
+  // Caches behind type_signature() and function(); entries not made yet are nullptr.
   std::vector<llvm::FunctionType*> signatures;  // per type index, Wasm convention
-  std::vector<llvm::Function*> functions;       // per function index; imports are nullptr
+  std::vector<llvm::Function*> functions;       // per function index; imports stay nullptr
   std::array<llvm::FunctionCallee, kNumIntrinsics> intrinsics;
 
   llvm::Type* type(ValType t) const;
@@ -49,6 +54,11 @@ struct ModuleEnv {
   // i i32, l i64, f f32, d f64.
   llvm::Type* letter_type(char c) const;
   llvm::FunctionType* signature(const FuncType& ft);
+  // The Wasm-convention signature of type `type_index`, made on first use.
+  llvm::FunctionType* type_signature(uint32_t type_index);
+  // The declaration of defined function `index` ("ws_f<index>", tailcc), made on first use;
+  // nullptr for an imported function.
+  llvm::Function* function(uint32_t index);
   // The Wasm-convention return value for `results` (void, one value, or a struct).
   llvm::Type* return_type(const FuncType& ft);
   static std::string function_symbol(uint32_t index);

@@ -11,7 +11,7 @@ FunctionEmitter::FunctionEmitter(ModuleEnv& env, uint32_t func_index)
       b_(env.ctx),
       func_index_(func_index),
       type_(env.m.func_type(func_index)),
-      fn_(env.functions[func_index]),
+      fn_(env.function(func_index)),
       vmctx_(fn_->getArg(0)) {}
 
 absl::Status FunctionEmitter::emit() {

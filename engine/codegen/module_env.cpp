@@ -4,7 +4,7 @@
 
 namespace ws::engine::codegen {
 ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::LLVMContext& c,
-                     llvm::Module& llvm_module)
+                     llvm::Module& llvm_module, Declare declare)
     : m(module), info(module_info), ctx(c), mod(llvm_module), ictx{module.features} {
   void_ty = llvm::Type::getVoidTy(ctx);
   i1 = llvm::Type::getInt1Ty(ctx);
@@ -40,15 +40,30 @@ ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::
     intrinsics[i] = f;
   }
 
-  for (const FuncType& ft : m.types) signatures.push_back(signature(ft));
+  signatures.assign(m.types.size(), nullptr);
   functions.assign(m.functions.size(), nullptr);
-  for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) {
-    llvm::Function* f = llvm::Function::Create(
-        signatures[m.functions[i]], llvm::Function::ExternalLinkage, function_symbol(i), mod);
+  if (declare == Declare::kAll) {
+    for (uint32_t t = 0; t < m.types.size(); ++t) type_signature(t);
+    for (uint32_t i = m.num_imported_funcs; i < m.functions.size(); ++i) function(i);
+  }
+}
+
+llvm::FunctionType* ModuleEnv::type_signature(uint32_t type_index) {
+  llvm::FunctionType*& sig = signatures[type_index];
+  if (sig == nullptr) sig = signature(m.types[type_index]);
+  return sig;
+}
+
+llvm::Function* ModuleEnv::function(uint32_t index) {
+  if (index < m.num_imported_funcs) return nullptr;
+  llvm::Function*& f = functions[index];
+  if (f == nullptr) {
+    f = llvm::Function::Create(type_signature(m.functions[index]), llvm::Function::ExternalLinkage,
+                               function_symbol(index), mod);
     f->setCallingConv(llvm::CallingConv::Tail);
     set_attributes(f);
-    functions[i] = f;
   }
+  return f;
 }
 
 llvm::Type* ModuleEnv::type(ValType t) const {
@@ -134,7 +149,7 @@ void emit_trampolines(ModuleEnv& env) {
       llvm::Value* p = b.CreateConstInBoundsGEP1_64(env.i8, slots, uint64_t{16} * i);
       args.push_back(b.CreateAlignedLoad(env.type(ft.param(i)), p, llvm::Align(16)));
     }
-    llvm::CallInst* call = b.CreateCall(env.signatures[t], f->getArg(0), args);
+    llvm::CallInst* call = b.CreateCall(env.type_signature(t), f->getArg(0), args);
     call->setCallingConv(llvm::CallingConv::Tail);
     for (uint32_t i = 0; i < ft.num_results(); ++i) {
       llvm::Value* v = ft.num_results() == 1 ? call : b.CreateExtractValue(call, i);
@@ -153,7 +168,7 @@ void emit_host_adapters(ModuleEnv& env) {
     if (im.kind != ExternKind::kFunc) continue;
     const FuncType& ft = env.m.types[im.func_type];
     llvm::Function* f =
-        llvm::Function::Create(env.signatures[im.func_type], llvm::Function::ExternalLinkage,
+        llvm::Function::Create(env.type_signature(im.func_type), llvm::Function::ExternalLinkage,
                                ModuleEnv::adapter_symbol(func++), env.mod);
     f->setCallingConv(llvm::CallingConv::Tail);
     env.set_attributes(f);

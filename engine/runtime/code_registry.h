@@ -40,7 +40,9 @@ std::unique_ptr<CodeRegistration> register_code(const Module* module,
                                                 std::vector<CodeRange> ranges);
 
 // Registers the function ranges of `code` once per CompiledCode however many instances share
-// it; the registration holds `code` and `module` alive and ends with the last holder.
+// it; the registration holds `code` and `module` alive and ends with the last holder. For lazily
+// compiled code (code->live_ranges) it also registers each function linked later, before the
+// function can run.
 std::shared_ptr<CodeRegistration> acquire_code(std::shared_ptr<const CompiledCode> code,
                                                std::shared_ptr<const Module> module);
 

@@ -1,5 +1,7 @@
 // Instantiation as the spec orders it: bind imports, define functions, tables, memories and
 // globals, apply element then data segments, run the start function.
+#include <sys/mman.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +35,8 @@ class Instantiator {
   void define_exports();
   absl::Status evaluate_elems();
   absl::Status apply_segments();
+  // Maps code_->memory_image over its memory; false when it does not apply (copy instead).
+  bool map_memory_image() const;
   absl::Status run_start();
 
   Store& store_;
@@ -49,7 +53,7 @@ absl::StatusOr<Instance*> Instantiator::run(Store& store, std::shared_ptr<const 
   std::unique_ptr<Instance> owned(new Instance(&store, std::move(module), std::move(code)));
   Instantiator b(store, *owned);
   WS_RETURN_IF_ERROR(b.check_code());
-  if (b.code_ != nullptr && !b.code_->ranges.empty()) {
+  if (b.code_ != nullptr && (!b.code_->ranges.empty() || b.code_->live_ranges)) {
     owned->registration_ = acquire_code(owned->code_, owned->module_);
   }
   for (const FuncType& t : b.m_.types) owned->type_ids_.push_back(canonical_type_id(t));
@@ -232,9 +236,14 @@ absl::Status Instantiator::apply_segments() {
     }
     if (seg.mode != SegmentMode::kPassive) inst_.drop_elem(i);
   }
+  bool mapped = map_memory_image();
   for (uint32_t i = 0; i < m_.datas.size(); ++i) {
     const DataSegment& seg = m_.datas[i];
     if (seg.mode != SegmentMode::kActive) continue;
+    if (mapped) {  // every active segment is in the image, in bounds (see MemoryImage)
+      inst_.drop_data(i);
+      continue;
+    }
     WS_ASSIGN_OR_RETURN(abi::RawValue offset, eval_const_expr(m_, seg.offset, env));
     uint64_t dst =
         inst_.memories_[seg.memory]->is64() ? raw_as<uint64_t>(offset) : raw_as<uint32_t>(offset);
@@ -244,6 +253,22 @@ absl::Status Instantiator::apply_segments() {
     inst_.drop_data(i);
   }
   return absl::OkStatus();
+}
+
+bool Instantiator::map_memory_image() const {
+  if (code_ == nullptr || !code_->memory_image) return false;
+  const CompiledCode::MemoryImage& img = *code_->memory_image;
+  if (img.memory < m_.num_imported_memories || img.memory >= inst_.memories_.size()) return false;
+  Memory* mem = inst_.memories_[img.memory];
+  if (mem->is64() || img.offset + img.size > mem->size_bytes() || img.fd < 0) return false;
+  if (img.size == 0) return true;
+  void* at = mmap(mem->base() + img.offset, img.size, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_FIXED, img.fd, static_cast<off_t>(img.file_offset));
+  if (at != MAP_FAILED) return true;
+  // MAP_FIXED failing may have unmapped the range: restore zeroed read-write pages, then copy.
+  mmap(mem->base() + img.offset, img.size, PROT_READ | PROT_WRITE,
+       MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+  return false;
 }
 
 absl::Status Instantiator::run_start() {

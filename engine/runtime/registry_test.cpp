@@ -1,6 +1,7 @@
 // Canonical type ids and the JIT code registry.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 #include <vector>
@@ -104,6 +105,54 @@ TEST(CodeRegistry, ConcurrentLookupsDuringRegistration) {
   stop.store(true);
   reader.join();
   EXPECT_EQ(misses.load(), 0);
+}
+
+TEST(CodeRegistry, LiveRangesJoinTheRegistrationUntilItEnds) {
+  static const char text[8192] = {};
+  auto base = reinterpret_cast<uintptr_t>(text);
+  auto code = std::make_shared<CompiledCode>();
+  code->live_ranges = std::make_shared<LiveRanges>();
+  code->live_ranges->add({7, {base, base + 8}});  // linked before the first instance
+  auto module = std::make_shared<Module>();
+  auto reg = runtime::acquire_code(code, module);
+  runtime::CodeLocation loc;
+  ASSERT_TRUE(runtime::find_code(base + 3, loc));
+  EXPECT_EQ(loc.func_index, 7u);
+  EXPECT_EQ(loc.module, module.get());
+  // More than the registry's small "recent" part holds, in descending address order, while
+  // another thread looks the first range up.
+  std::atomic<bool> stop{false};
+  std::atomic<int> misses{0};
+  std::thread reader([&] {
+    while (!stop.load()) {
+      if (!runtime::is_wasm_code(base + 4)) misses.fetch_add(1);
+    }
+  });
+  for (uint32_t i = 1000; i >= 1; --i) {
+    code->live_ranges->add({i + 100, {base + 8 * i, base + 8 * i + 8}});
+    ASSERT_TRUE(runtime::find_code(base + 8 * i + 7, loc));
+    EXPECT_EQ(loc.func_index, i + 100);
+  }
+  stop.store(true);
+  reader.join();
+  EXPECT_EQ(misses.load(), 0);
+  for (uint32_t i = 1; i <= 1000; ++i) {
+    ASSERT_TRUE(runtime::find_code(base + 8 * i, loc));
+    EXPECT_EQ(loc.func_index, i + 100);
+  }
+  EXPECT_FALSE(runtime::is_wasm_code(base + 8 * 1001));
+  reg.reset();
+  EXPECT_FALSE(runtime::is_wasm_code(base + 4));
+  EXPECT_FALSE(runtime::is_wasm_code(base + 8 * 500));
+  // A range linked while no instance holds the code is not registered, and the next
+  // registration picks up everything linked so far.
+  code->live_ranges->add({5000, {base + 8 * 1001, base + 8 * 1002}});
+  EXPECT_FALSE(runtime::is_wasm_code(base + 8 * 1001));
+  reg = runtime::acquire_code(code, module);
+  ASSERT_TRUE(runtime::find_code(base + 8 * 1001, loc));
+  EXPECT_EQ(loc.func_index, 5000u);
+  ASSERT_TRUE(runtime::find_code(base + 8 * 300, loc));
+  EXPECT_EQ(loc.func_index, 400u);
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ bool FuncValidator::run(uint32_t func_index, FunctionInfo& out, VError& err) {
     }
     at_ = in.offset;
     ++count;
+    if (info(in.op).prefix == 0xFD) out.uses_simd = true;
     if (!instr(in)) return false;
   }
   if (!ir.at_end()) {  // only reachable for bodies the decoder framed without scanning

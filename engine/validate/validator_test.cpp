@@ -56,6 +56,19 @@ TEST(Validator, SideTableRecordsBlocksStackAndDepth) {
   EXPECT_GT(fi.blocks[1].end, fi.blocks[2].end);
 }
 
+TEST(Validator, SideTableMarksFunctionsThatUseSimd) {
+  Module m = assemble(R"((module
+    (func (result i32) (i32.const 1))
+    (func (result i32) (i32x4.extract_lane 2 (v128.const i32x4 1 2 3 4)))
+    (func (param v128) (result v128) (local.get 0))))");
+  auto r = validate_module(m);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->functions.size(), 3u);
+  EXPECT_FALSE(r->functions[0].uses_simd);
+  EXPECT_TRUE(r->functions[1].uses_simd);
+  EXPECT_FALSE(r->functions[2].uses_simd);  // v128 values alone are no SIMD instruction
+}
+
 TEST(Validator, DeclaredRefsComeFromExportsElemsAndGlobals) {
   Module m = assemble(R"((module
     (table 1 funcref)

@@ -26,6 +26,15 @@ absl::Status set_protocol(std::string_view value, ShimOptions& out) {
   return absl::OkStatus();
 }
 
+absl::Status set_cache_dir(std::string_view value, ShimOptions& out) {
+  if (value.empty() || value[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("shim option cache_dir: \"", std::string(value),
+                                                   "\" is not an absolute path"));
+  }
+  out.cache_dir = std::string(value);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status apply_options_text(std::string_view text, ShimOptions& out) {
@@ -49,18 +58,18 @@ absl::Status apply_options_text(std::string_view text, ShimOptions& out) {
         value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
+    std::string_view v(value.data(), value.size());
     if (key == "protocol") {
-      if (absl::Status s = set_protocol(std::string_view(value.data(), value.size()), out);
-          !s.ok()) {
-        return s;
-      }
+      if (absl::Status s = set_protocol(v, out); !s.ok()) return s;
+    } else if (key == "cache_dir" || key == "cachedir") {
+      if (absl::Status s = set_cache_dir(v, out); !s.ok()) return s;
     }
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<ShimOptions> load_shim_options(std::string_view stdin_bytes,
-                                              const char* env_protocol) {
+                                              const char* env_protocol, const char* env_cache_dir) {
   ShimOptions out;
   google::protobuf::Any any;
   ::runtimeoptions::v1::Options opts;
@@ -79,6 +88,9 @@ absl::StatusOr<ShimOptions> load_shim_options(std::string_view stdin_bytes,
   }
   if (env_protocol && *env_protocol) {
     if (absl::Status s = set_protocol(env_protocol, out); !s.ok()) return s;
+  }
+  if (env_cache_dir && *env_cache_dir) {
+    if (absl::Status s = set_cache_dir(env_cache_dir, out); !s.ok()) return s;
   }
   return out;
 }

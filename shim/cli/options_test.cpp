@@ -52,5 +52,20 @@ TEST(ShimOptions, EnvironmentWinsAndBadValuesAreErrors) {
   EXPECT_EQ(bad.status().message(), "shim option protocol: \"http\" is not ttrpc or grpc");
 }
 
+TEST(ShimOptions, CacheDirFromTomlOrEnvironment) {
+  EXPECT_EQ(load_shim_options("", nullptr)->cache_dir, "");
+  std::string body = "protocol = \"ttrpc\"\ncache_dir = \"/var/cache/wasm\"\n";
+  EXPECT_EQ(load_shim_options(options_any(body, ""), nullptr)->cache_dir, "/var/cache/wasm");
+  EXPECT_EQ(load_shim_options(options_any("CacheDir = '/c'", ""), nullptr)->cache_dir, "/c");
+  EXPECT_EQ(load_shim_options(options_any(body, ""), nullptr, "/env/cache")->cache_dir,
+            "/env/cache");
+  EXPECT_EQ(load_shim_options(options_any(body, ""), nullptr, "")->cache_dir, "/var/cache/wasm");
+  absl::StatusOr<ShimOptions> relative =
+      load_shim_options(options_any("cache_dir = 'c'", ""), nullptr);
+  ASSERT_FALSE(relative.ok());
+  EXPECT_EQ(relative.status().message(), "shim option cache_dir: \"c\" is not an absolute path");
+  EXPECT_FALSE(load_shim_options("", nullptr, "rel/dir").ok());
+}
+
 }  // namespace
 }  // namespace ws::shim

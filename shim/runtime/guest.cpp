@@ -120,8 +120,12 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
   g->timeout_seconds_ = plan.engine.timeout_seconds;
   absl::StatusOr<std::vector<uint8_t>> bytes = read_in_root(root.fd.get(), g->path_);
   if (!bytes.ok()) return module_error(bytes.status(), g->path_);
+  // The code cache shared by every container: $WASMSHIM_CACHE_DIR (the shim option cache_dir,
+  // which `start` exports) or the default; unusable, it only costs a warning in the shim log.
+  engine::EngineOptions options;
+  options.cache.enabled = true;
   absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> module =
-      engine::Engine().load(std::move(*bytes));
+      engine::Engine(options).load(std::move(*bytes));
   if (!module.ok()) return module_error(module.status(), g->path_);
   g->module_ = std::move(*module);
   if (absl::Status s = check_entry(*g->module_->module, g->function_); !s.ok()) {

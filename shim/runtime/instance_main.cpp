@@ -1,6 +1,7 @@
 // The instance process: set up the container, load the guest, report, wait for start, run.
 #include "shim/runtime/instance_main.h"
 
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -20,6 +21,7 @@
 #include "shim/runtime/in_root.h"
 #include "shim/runtime/listen.h"
 #include "shim/runtime/protocol.h"
+#include "support/log.h"
 
 namespace ws::shim {
 namespace {
@@ -54,7 +56,21 @@ void signal_thread() {
   _exit(128 + sig);
 }
 
+// Engine log lines (e.g. an unusable code cache) go to the shim log containerd reads (the
+// bundle's `log` FIFO), never to the container's stderr; without that FIFO only errors are
+// written, to stderr.
+void open_instance_log(const InstanceSetup& setup) {
+  int fd = ::open(absl::StrCat(setup.bundle, "/log").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) {
+    support::set_log_sink(fd, support::LogLevel::kInfo);
+  } else {
+    support::set_log_sink(STDERR_FILENO, support::LogLevel::kError);
+  }
+  support::set_log_fields(absl::StrCat("id=", setup.id, " instance=", getpid()));
+}
+
 absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
+  open_instance_log(setup);
   absl::StatusOr<oci::Spec> spec = oci::load_spec(setup.bundle);
   if (!spec.ok()) return spec.status();
   oci::Process process;

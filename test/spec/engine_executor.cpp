@@ -1,8 +1,14 @@
 // Runs spec-script commands on the engine (see engine_executor.h).
 #include "test/spec/engine_executor.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/aot.h"
 #include "test/spec/values.h"
 
 namespace ws::spec_test {
@@ -23,7 +29,13 @@ engine::FuncType func_type(std::vector<engine::ValType> params) {
 
 }  // namespace
 
-EngineExecutor::EngineExecutor() : store_(std::make_unique<engine::Store>()) { define_spectest(); }
+EngineExecutor::EngineExecutor(engine::EngineOptions options, Tier tier, std::string aot_dir)
+    : tier_(tier),
+      aot_dir_(std::move(aot_dir)),
+      engine_(options),
+      store_(std::make_unique<engine::Store>()) {
+  define_spectest();
+}
 
 void EngineExecutor::define_spectest() {
   using engine::ValType;
@@ -72,7 +84,35 @@ void EngineExecutor::define_spectest() {
 
 absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> EngineExecutor::compile(
     LoadedModule module) {
+  if (tier_ == Tier::kAot) return compile_aot(std::move(module));
   return engine_.compile(std::move(module.module), std::move(module.info));
+}
+
+absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> EngineExecutor::compile_aot(
+    LoadedModule module) {
+  namespace aot = engine::aot;
+  aot::Key key = aot::make_key(module.module.bytes, engine_.options().opt_level);
+  absl::StatusOr<std::vector<uint8_t>> bytes =
+      aot::compile_artifact(module.module, module.info, key, 1);
+  if (!bytes.ok()) return bytes.status();
+  std::string path = absl::StrCat(aot_dir_, "/ws-spec-", getpid(), "-", key.digest(), ".wsaot");
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes->data()),
+              static_cast<std::streamsize>(bytes->size()));
+    if (!out) return absl::InternalError(absl::StrCat(path, ": cannot write the artifact"));
+  }
+  absl::Status verified = aot::verify_artifact(*bytes);
+  auto cm = std::make_shared<engine::CompiledModule>();
+  cm->module = std::make_shared<const engine::Module>(std::move(module.module));
+  cm->info = std::move(module.info);
+  absl::StatusOr<std::shared_ptr<const engine::CompiledCode>> code =
+      aot::load_artifact(path, *cm->module, key);
+  std::remove(path.c_str());  // the mapping (and its open file) keeps the contents
+  if (!verified.ok()) return absl::InternalError(verified.message());
+  if (!code.ok()) return absl::InternalError(code.status().message());
+  cm->code = *std::move(code);
+  return std::shared_ptr<const engine::CompiledModule>(std::move(cm));
 }
 
 engine::Instance* EngineExecutor::find_instance(const std::string& name) const {

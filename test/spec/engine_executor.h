@@ -11,9 +11,17 @@
 
 namespace ws::spec_test {
 
+// The engine tier a script runs on.
+enum class Tier {
+  kJit,  // Engine::compile (the eager pipeline, loaded in memory)
+  kAot,  // compile_artifact -> file in `aot_dir` -> load_artifact (mapped from the file)
+};
+
 class EngineExecutor final : public Executor {
  public:
-  EngineExecutor();
+  // `options` for the JIT tier (eager or lazy); the AOT tier compiles at options.opt_level.
+  explicit EngineExecutor(engine::EngineOptions options = {}, Tier tier = Tier::kJit,
+                          std::string aot_dir = "/tmp");
 
   Outcome instantiate(LoadedModule module, const Command& cmd) override;
   Outcome instantiate_must_fail(LoadedModule module, const Command& cmd) override;
@@ -28,6 +36,11 @@ class EngineExecutor final : public Executor {
   Outcome get(const nlohmann::json& action, const nlohmann::json& expected);
   void define_spectest();
 
+  // The AOT round trip of compile(): artifact bytes on disk, loaded back by mapping.
+  absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> compile_aot(LoadedModule module);
+
+  Tier tier_;
+  std::string aot_dir_;
   engine::Engine engine_;
   std::unique_ptr<engine::Store> store_;
   engine::Linker linker_;

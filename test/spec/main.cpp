@@ -32,11 +32,18 @@ struct Options {
   bool verbose = false;
   bool help = false;
   int jobs = 2;
+  engine::EngineOptions::Tier engine_tier = engine::EngineOptions::Tier::kEager;
+  Tier tier = Tier::kJit;
+  std::string aot_dir = "/tmp";
 };
 
 constexpr const char* kUsage =
     "usage: ws_spec_runner [--spec-dir DIR] [--filter SUBSTR] [--verbose] [--jobs N]\n"
-    "                      [--known-failures FILE] [--out-of-scope FILE]\n";
+    "                      [--known-failures FILE] [--out-of-scope FILE]\n"
+    "                      [--tier eager|lazy|aot] [--aot-dir DIR]\n"
+    "  --tier eager (also jit, the default) or lazy: the JIT tiers; --tier aot compiles every\n"
+    "  module to an AOT artifact file in --aot-dir (default /tmp), loads it back with\n"
+    "  load_artifact and runs the commands on that.\n";
 
 absl::StatusOr<Options> parse_args(int argc, char** argv) {
   Options o;
@@ -56,6 +63,15 @@ absl::StatusOr<Options> parse_args(int argc, char** argv) {
       o.known_failures = value;
     } else if (arg == "--out-of-scope") {
       o.out_of_scope = value;
+    } else if (arg == "--tier") {
+      if (value != "eager" && value != "jit" && value != "lazy" && value != "aot") {
+        return absl::InvalidArgumentError("--tier is eager, lazy or aot, not " + value);
+      }
+      o.tier = value == "aot" ? Tier::kAot : Tier::kJit;
+      o.engine_tier = value == "lazy" ? engine::EngineOptions::Tier::kLazy
+                                      : engine::EngineOptions::Tier::kEager;
+    } else if (arg == "--aot-dir") {
+      o.aot_dir = value;
     } else if (arg == "--jobs") {
       if (!absl::SimpleAtoi(value, &o.jobs) || o.jobs < 1) {
         return absl::InvalidArgumentError("--jobs needs a positive number");
@@ -153,7 +169,11 @@ int run(const Options& o) {
     return 2;
   }
   Plan plan = make_plan(*inputs, o.filter);
-  RunContext ctx{o.spec_dir, [] { return std::make_unique<EngineExecutor>(); }};
+  engine::EngineOptions engine_options;
+  engine_options.tier = o.engine_tier;
+  RunContext ctx{o.spec_dir, [engine_options, &o] {
+                   return std::make_unique<EngineExecutor>(engine_options, o.tier, o.aot_dir);
+                 }};
   Totals totals = run_jobs(plan.jobs, ctx, o.jobs, o.verbose);
   for (const OutOfScope& oos : plan.out_of_scope) {
     std::cout << oos.file << ": out of scope (" << oos.reason << "; brought in by " << oos.issue

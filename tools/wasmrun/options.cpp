@@ -30,7 +30,17 @@ absl::StatusOr<double> parse_seconds(absl::string_view text) {
 }
 
 // Options that take a value; the value is the next argument or follows '='.
-enum class ValueOption { kDir, kEnv, kTcpListen, kInvoke, kMaxMemory, kTimeout };
+enum class ValueOption {
+  kDir,
+  kEnv,
+  kTcpListen,
+  kInvoke,
+  kMaxMemory,
+  kTimeout,
+  kOptLevel,
+  kCacheDir,
+  kCacheMax
+};
 
 std::optional<ValueOption> value_option(absl::string_view name) {
   if (name == "--dir") return ValueOption::kDir;
@@ -39,6 +49,9 @@ std::optional<ValueOption> value_option(absl::string_view name) {
   if (name == "--invoke") return ValueOption::kInvoke;
   if (name == "--max-memory") return ValueOption::kMaxMemory;
   if (name == "--timeout") return ValueOption::kTimeout;
+  if (name == "--opt-level") return ValueOption::kOptLevel;
+  if (name == "--cache-dir") return ValueOption::kCacheDir;
+  if (name == "--cache-max") return ValueOption::kCacheMax;
   return std::nullopt;
 }
 
@@ -80,6 +93,28 @@ absl::Status apply_value(RunOptions& out, ValueOption option, absl::string_view 
       out.timeout_seconds = *seconds;
       return absl::OkStatus();
     }
+    case ValueOption::kOptLevel:
+      if (value.size() != 1 || value[0] < '0' || value[0] > '3') {
+        return usage_error("--opt-level",
+                           absl::StrCat("expected 0, 1, 2 or 3, got \"", value, "\""));
+      }
+      out.opt_level = value[0] - '0';
+      return absl::OkStatus();
+    case ValueOption::kCacheDir:
+      if (value.empty()) return usage_error("--cache-dir", "expected a directory");
+      out.cache_dir = std::string(value);
+      return absl::OkStatus();
+    case ValueOption::kCacheMax: {
+      absl::StatusOr<uint64_t> bytes = parse_byte_size(value);
+      if (!bytes.ok() || *bytes == 0) {
+        return usage_error("--cache-max",
+                           absl::StrCat("expected a positive size with an optional K, M or G "
+                                        "suffix, got \"",
+                                        value, "\""));
+      }
+      out.cache_max_bytes = *bytes;
+      return absl::OkStatus();
+    }
   }
   return absl::InternalError("unhandled option");
 }
@@ -92,6 +127,10 @@ bool apply_flag(RunOptions& out, absl::string_view arg) {
     out.version = true;
   } else if (arg == "--trap-unknown-imports") {
     out.trap_unknown_imports = true;
+  } else if (arg == "--no-cache") {
+    out.no_cache = true;
+  } else if (arg.size() == 3 && arg.substr(0, 2) == "-O" && arg[2] >= '0' && arg[2] <= '3') {
+    out.opt_level = arg[2] - '0';
   } else {
     return false;
   }
@@ -209,6 +248,9 @@ absl::StatusOr<RunOptions> parse_options(std::span<const std::string> args) {
     if (!s.ok()) return s;
   }
   if (out.help || out.version) return out;
+  if (out.no_cache && out.cache_dir) {
+    return usage_error("--no-cache", "cannot be combined with --cache-dir");
+  }
   if (i >= args.size()) return absl::InvalidArgumentError("no module given (see --help)");
   out.module_path = args[i];
   out.guest_args.assign(args.begin() + static_cast<ptrdiff_t>(i) + 1, args.end());

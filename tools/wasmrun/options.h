@@ -39,6 +39,10 @@ struct RunOptions {
   bool trap_unknown_imports = false;
   std::optional<uint64_t> max_memory_bytes;
   std::optional<double> timeout_seconds;
+  int opt_level = 2;                        // --opt-level / -O0..-O3
+  std::optional<std::string> cache_dir;     // --cache-dir; else $WASMSHIM_CACHE_DIR or the default
+  bool no_cache = false;                    // --no-cache: compile in memory, touch no cache
+  std::optional<uint64_t> cache_max_bytes;  // --cache-max: size bound of the cache directory
   std::string module_path;
   std::vector<std::string> guest_args;  // everything after the module path
 };

@@ -104,6 +104,34 @@ TEST(ParseOptions, BadInputsSayWhatIsWrong) {
   EXPECT_THAT(error_of({"--timeout", "inf", "m.wasm"}), HasSubstr("--timeout"));
 }
 
+TEST(ParseOptions, CacheAndOptimisationLevel) {
+  auto d = parse({"m.wasm"});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->opt_level, 2);
+  EXPECT_FALSE(d->cache_dir.has_value());
+  EXPECT_FALSE(d->no_cache);
+  auto o = parse({"-O0", "--cache-dir", "/var/tmp/c", "m.wasm", "-O3"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->opt_level, 0);
+  EXPECT_EQ(o->cache_dir, "/var/tmp/c");
+  EXPECT_THAT(o->guest_args, ElementsAre("-O3"));  // the guest's, not ours
+  auto l = parse({"--opt-level=3", "--no-cache", "m.wasm"});
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(l->opt_level, 3);
+  EXPECT_TRUE(l->no_cache);
+  EXPECT_THAT(error_of({"--opt-level", "4", "m.wasm"}), HasSubstr("--opt-level: expected 0, 1"));
+  EXPECT_THAT(error_of({"-O9", "m.wasm"}), HasSubstr("-O9: unknown option"));
+  EXPECT_THAT(error_of({"--cache-dir=", "m.wasm"}), HasSubstr("--cache-dir: expected a dir"));
+  EXPECT_THAT(error_of({"--cache-dir", "/c", "--no-cache", "m.wasm"}),
+              HasSubstr("--no-cache: cannot be combined with --cache-dir"));
+  EXPECT_EQ(parse({"--cache-max", "64M", "m.wasm"})->cache_max_bytes, uint64_t{64} << 20);
+  EXPECT_FALSE(parse({"m.wasm"})->cache_max_bytes.has_value());
+  EXPECT_THAT(error_of({"--cache-max", "0", "m.wasm"}), HasSubstr("--cache-max: expected"));
+  EXPECT_THAT(error_of({"--cache-max", "lots", "m.wasm"}), HasSubstr("--cache-max: expected"));
+  EXPECT_THAT(usage_text(), HasSubstr("WASMSHIM_CACHE_DIR"));
+  EXPECT_THAT(usage_text(), HasSubstr("--no-cache"));
+}
+
 TEST(ParseByteSize, Suffixes) {
   EXPECT_EQ(*parse_byte_size("65536"), 65536u);
   EXPECT_EQ(*parse_byte_size("64k"), 65536u);

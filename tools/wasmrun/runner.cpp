@@ -173,7 +173,12 @@ int run_module(const RunOptions& options) {
     listen_fds.push_back(fd->get());
     listeners.push_back(std::move(*fd));
   }
-  engine::Engine engine;
+  engine::EngineOptions engine_options;
+  engine_options.opt_level = options.opt_level;
+  engine_options.cache.enabled = !options.no_cache;
+  if (options.cache_dir) engine_options.cache.dir = *options.cache_dir;
+  if (options.cache_max_bytes) engine_options.cache.max_bytes = *options.cache_max_bytes;
+  engine::Engine engine(engine_options);
   auto module = engine.load_file(options.module_path);
   if (!module.ok()) {
     report(std::string(module.status().message()));

@@ -24,6 +24,14 @@ options:
                           when called
   --max-memory SIZE       most bytes one linear memory may have (K, M, G suffixes: 1024-based)
   --timeout SECONDS       interrupt the guest after SECONDS (fractions allowed)
+  -O0 .. -O3, --opt-level N
+                          LLVM optimisation level of the compiled code (default 2)
+  --cache-dir DIR         keep compiled code in DIR (created 0700 when missing) and reuse it on
+                          later runs; default $WASMSHIM_CACHE_DIR, else /var/lib/wasmshim/cache.
+                          An unusable directory only costs a warning: the module is compiled
+  --cache-max SIZE        most bytes of compiled code the cache directory keeps (default 4G);
+                          least recently used artifacts are removed first
+  --no-cache              compile in memory; read and write no cache
   -h, --help              print this help
   -V, --version           print the version
 
