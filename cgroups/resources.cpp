@@ -94,6 +94,21 @@ absl::Status parse_cpu(const json& c, Resources* r) {
   return absl::OkStatus();
 }
 
+// As runc: 0 means "not set" for these fields (ctr sends period 0 with --cpu-quota alone).
+void drop_zeros(Resources* r) {
+  auto drop = [](auto& v) {
+    if (v && *v == 0) v.reset();
+  };
+  drop(r->memory.limit);
+  drop(r->memory.reservation);
+  drop(r->memory.swap);
+  drop(r->cpu.shares);
+  drop(r->cpu.quota);
+  drop(r->cpu.period);
+  drop(r->pids_limit);
+  drop(r->blkio_weight);
+}
+
 }  // namespace
 
 absl::StatusOr<Resources> parse_resources(absl::string_view text) {
@@ -139,6 +154,7 @@ absl::StatusOr<Resources> parse_resources(absl::string_view text) {
     if (it->is_null() || (it->is_array() && it->empty())) continue;
     r.ignored.push_back(absl::StrCat("linux.resources.", k));
   }
+  drop_zeros(&r);
   return r;
 }
 

@@ -13,7 +13,8 @@
 
 namespace ws::cgroups {
 
-// The fields of linux.resources that are applied. Absent fields stay unset (left as they are).
+// The fields of linux.resources that are applied. Absent fields stay unset (left as they are);
+// as in runc, a 0 limit, reservation, swap, shares, quota, period, pids limit or weight is unset.
 struct Resources {
   struct Memory {
     std::optional<int64_t> limit;            // bytes, -1 = unlimited
@@ -29,7 +30,7 @@ struct Resources {
     std::string cpus;  // cpuset, "" = unset
     std::string mems;
   } cpu;
-  std::optional<int64_t> pids_limit;  // <= 0 = unlimited
+  std::optional<int64_t> pids_limit;  // < 0 = unlimited
   std::optional<uint16_t> blkio_weight;
   std::map<std::string, std::string> unified;  // v2 file -> value, applied as is
   // Fields present in the spec that are not applied ("linux.resources.devices", ...).
