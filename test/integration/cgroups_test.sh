@@ -81,6 +81,16 @@ sleep 0.3
 grep -q "/tasks/oom.*oom1\|oom1.*/tasks/oom" "$work/events.txt" || grep -A1 "/tasks/oom" "$work/events.txt" | grep -q oom1
 check "... and containerd got the /tasks/oom event" $? "$(grep -i oom "$work/events.txt" | head -3)"
 
+# 1b. the same with the linear-memory cap (annotation): memory.grow fails, the guest exits itself.
+out=$(ctrx run --rm "${RT[@]}" --memory-limit 100663296 \
+  --annotation io.wasmshim.memory-limit-headroom=48M "$IMG" oom2 /hog.wasm 2>&1); rc=$?
+contains "$out" "malloc failed after" && [[ $rc -eq 3 ]]
+check "with io.wasmshim.memory-limit-headroom, malloc fails and the guest exits 3 by itself" $? \
+  "rc=$rc out: $(echo "$out" | tail -3)"
+sleep 0.3
+! grep -A1 "/tasks/oom" "$work/events.txt" | grep -q oom2
+check "... with no /tasks/oom event" $? "$(grep -A1 /tasks/oom "$work/events.txt")"
+
 # 2. --cpu-quota on a busy loop: the quota is written, metrics show throttled periods.
 ctrx run -d "${RT[@]}" --cpu-quota 20000 --cpu-period 100000 "$IMG" cpu1 /spin.wasm >/dev/null 2>&1
 wait_status cpu1 RUNNING
