@@ -29,6 +29,18 @@ std::string memory_dir(const std::string& id) {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+// The containers of these tests live in /wasmshim/<id>; the (then empty) parent goes at the end.
+class CgroupParentCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const char* h : {"", "/memory", "/cpu", "/cpuacct", "/cpuset", "/pids", "/freezer",
+                          "/blkio", "/devices", "/hugetlb"}) {
+      ::rmdir((std::string("/sys/fs/cgroup") + h + "/wasmshim").c_str());
+    }
+  }
+};
+const auto* const kCgroupCleanup = ::testing::AddGlobalTestEnvironment(new CgroupParentCleanup());
+
 class Recorder : public Publisher {
  public:
   void publish(const std::string& topic, const google::protobuf::MessageLite&) override {
