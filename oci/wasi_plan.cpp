@@ -274,6 +274,13 @@ absl::StatusOr<EngineOptions> plan_annotations(const std::map<std::string, std::
           absl::StrCat("\"", *m, "\" is not a size of at least 64K (65536, 64K, 16M, 2G)"));
     }
   }
+  if (const std::string* h = get(kMemoryHeadroomAnnotation)) {
+    out.memory_headroom_bytes = parse_size(*h);
+    if (!out.memory_headroom_bytes) {
+      return invalid(field(kMemoryHeadroomAnnotation),
+                     absl::StrCat("\"", *h, "\" is not a size (0, 64K, 48M, 1G)"));
+    }
+  }
   if (const std::string* t = get(kTimeoutAnnotation)) {
     double seconds = 0;
     if (!absl::SimpleAtod(*t, &seconds) || !std::isfinite(seconds) || seconds <= 0 ||

@@ -23,6 +23,9 @@ inline constexpr absl::string_view kVariantAnnotation = "module.wasm.image/varia
 // Our own engine options (documented in oci/README.md).
 inline constexpr absl::string_view kMaxMemoryAnnotation = "io.wasmshim.max-memory";
 inline constexpr absl::string_view kTimeoutAnnotation = "io.wasmshim.timeout";
+// Off by default: caps linear memory at (cgroup memory limit - this headroom), so memory.grow
+// returns -1 before the OOM killer would end the instance.
+inline constexpr absl::string_view kMemoryHeadroomAnnotation = "io.wasmshim.memory-limit-headroom";
 inline constexpr absl::string_view kListenAnnotation = "io.wasmshim.tcplisten";
 
 // "app.wasm#run": the module path and the export to call instead of `_start`.
@@ -86,8 +89,9 @@ struct ListenAddress {
 };
 
 struct EngineOptions {
-  std::optional<uint64_t> max_memory_bytes;  // io.wasmshim.max-memory: "64M", "1G", "65536"
-  std::optional<double> timeout_seconds;     // io.wasmshim.timeout: "2.5"
+  std::optional<uint64_t> max_memory_bytes;       // io.wasmshim.max-memory: "64M", "1G", "65536"
+  std::optional<double> timeout_seconds;          // io.wasmshim.timeout: "2.5"
+  std::optional<uint64_t> memory_headroom_bytes;  // io.wasmshim.memory-limit-headroom: "48M"
   // io.wasmshim.tcplisten: "127.0.0.1:8080,[::1]:8080": TCP listeners created in the
   // container's network namespace and given to the init process after its preopens (fd 4...).
   std::vector<ListenAddress> listen;

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
   }
   ws::shim::InstanceRuntimeOptions options;
   options.instance_binary = self_path();
+  options.ns = flags->ns;
   if (!flags->address.empty()) {
     options.images = ws::shim::containerd_image_content(flags->address, flags->ns);
   }

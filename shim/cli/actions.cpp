@@ -20,6 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "cgroups/cgroup.h"
+#include "cgroups/path.h"
+#include "oci/spec.h"
 #include "proto/containerd/runtime/task/v2/shim.pb.h"
 #include "proto/containerd/types/introspection.pb.h"
 #include "shim/events/ttrpc_publisher.h"
@@ -109,6 +112,20 @@ void unmount_all(const std::string& path) {
   }
 }
 
+// After a shim or instance crash: the container's cgroup (and what is still in it) goes too.
+void remove_cgroup(const Flags& flags, const std::string& bundle) {
+  absl::StatusOr<oci::Spec> spec = oci::load_spec(bundle);
+  if (!spec.ok() || flags.id.empty()) return;  // no config.json: nothing was created from it
+  absl::StatusOr<std::string> path =
+      cgroups::resolve_path(spec->linux.cgroups_path, flags.ns, flags.id);
+  if (!path.ok()) return;
+  absl::StatusOr<std::unique_ptr<cgroups::Cgroup>> cg = cgroups::Cgroup::open(*path);
+  if (!cg.ok()) return;  // NOT_FOUND: already gone
+  if (absl::Status s = (*cg)->remove(); !s.ok()) {
+    std::cerr << "delete: " << s.message() << "\n";
+  }
+}
+
 }  // namespace
 
 void block_shim_signals() {
@@ -163,6 +180,7 @@ int delete_action(const Flags& flags, const std::string& bundle) {
     }
   }
   unmount_all(bundle + "/rootfs");
+  if (ours) remove_cgroup(flags, bundle);
   ::containerd::task::v2::DeleteResponse out;
   out.set_pid(static_cast<uint32_t>(pid > 0 ? pid : 0));
   out.set_exit_status(128 + SIGKILL);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "cgroups/resources.h"
 #include "oci/spec.h"
 #include "oci/wasi_plan.h"
 #include "shim/runtime/container_setup.h"
@@ -25,6 +26,27 @@
 
 namespace ws::shim {
 namespace {
+
+// io.wasmshim.memory-limit-headroom: linear memory stays `headroom` below the cgroup's memory
+// limit (and below io.wasmshim.max-memory), so memory.grow fails before the OOM killer strikes.
+absl::Status cap_memory_below_limit(const oci::Spec& spec, oci::WasiPlan& plan) {
+  if (!plan.engine.memory_headroom_bytes) return absl::OkStatus();
+  absl::StatusOr<cgroups::Resources> r = cgroups::parse_resources(spec.linux.resources_json);
+  if (!r.ok()) return r.status();
+  if (!r->memory.limit || *r->memory.limit <= 0) return absl::OkStatus();  // no limit: no cap
+  uint64_t limit = static_cast<uint64_t>(*r->memory.limit);
+  uint64_t headroom = *plan.engine.memory_headroom_bytes;
+  if (limit < headroom + 65536) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "annotations.\"", oci::kMemoryHeadroomAnnotation, "\": the memory limit (", limit,
+        " bytes) leaves no room for linear memory above a headroom of ", headroom, " bytes"));
+  }
+  uint64_t cap = limit - headroom;
+  if (!plan.engine.max_memory_bytes || *plan.engine.max_memory_bytes > cap) {
+    plan.engine.max_memory_bytes = cap;
+  }
+  return absl::OkStatus();
+}
 
 std::atomic<int> g_signal{0};
 std::atomic<engine::Store*> g_store{nullptr};
@@ -108,6 +130,7 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
       oci::plan_wasi(*spec, process, setup.is_exec(),
                      [root_fd](const std::string& path) { return probe_in_root(root_fd, path); });
   if (!plan.ok()) return plan.status();
+  if (absl::Status s = cap_memory_below_limit(*spec, *plan); !s.ok()) return s;
   std::vector<int> listener_fds;
   for (const UniqueFd& fd : *listeners) listener_fds.push_back(fd.get());
   return Guest::load(*plan, *root, listener_fds);  // WASI keeps its own duplicates

@@ -43,6 +43,9 @@ void on_reaped(const std::shared_ptr<ExitSlot>& slot, const std::shared_ptr<Proc
                int wait_status) {
   io->drain_output(kDrainTimeout);
   ExitStatus status = to_exit_status(wait_status);
+  if (slot->oom_cgroup && WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGKILL) {
+    status.oom = slot->oom_cgroup->oom_killed();
+  }
   Process* owner = nullptr;
   {
     std::lock_guard<std::mutex> lock(slot->mu);
@@ -95,7 +98,10 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
   if (!pid.ok()) return pid.status();
   theirs.reset();
   r.io->spawned();
-  absl::Status ready = send_setup(ours.get(), r.setup);
+  // The child waits for its setup: joining here puts it in the cgroup before it loads the
+  // module, let alone runs guest code.
+  absl::Status ready = r.cgroup ? r.cgroup->join(*pid) : absl::OkStatus();
+  if (ready.ok()) ready = send_setup(ours.get(), r.setup);
   if (ready.ok()) ready = recv_ready(ours.get());
   if (!ready.ok()) {
     p->abandon();
@@ -110,7 +116,13 @@ InstanceProcess::~InstanceProcess() {
 }
 
 void InstanceProcess::make_init(std::unique_ptr<RootfsMounts> mounts, oci::Spec spec,
-                                std::string id, std::string bundle) {
+                                std::string id, std::string bundle,
+                                std::shared_ptr<ContainerCgroup> cgroup) {
+  cgroup_ = std::move(cgroup);
+  {
+    std::lock_guard<std::mutex> lock(slot_->mu);
+    slot_->oom_cgroup = cgroup_;
+  }
   mounts_ = std::move(mounts);
   spec_ = std::move(spec);
   id_ = std::move(id);
@@ -194,7 +206,30 @@ absl::Status InstanceProcess::destroy() {
       std::fprintf(stderr, "warning: container %s: %s\n", id_.c_str(),
                    std::string(s.message()).c_str());
   }
-  return mounts_ ? mounts_->unmount() : absl::OkStatus();
+  absl::Status unmounted = mounts_ ? mounts_->unmount() : absl::OkStatus();
+  // What is left in the cgroup (a stray exec) is killed; then the cgroup goes.
+  absl::Status removed = cgroup_ ? cgroup_->remove() : absl::OkStatus();
+  return unmounted.ok() ? removed : unmounted;
+}
+
+absl::Status InstanceProcess::pause() {
+  if (!cgroup_) return absl::UnimplementedError("pause: only a container's init process pauses");
+  return cgroup_->freeze();
+}
+
+absl::Status InstanceProcess::resume() {
+  if (!cgroup_) return absl::UnimplementedError("resume: only a container's init process resumes");
+  return cgroup_->thaw();
+}
+
+absl::Status InstanceProcess::update(const std::string& resources_json) {
+  if (!cgroup_) return absl::UnimplementedError("update: not a container's init process");
+  return cgroup_->update(resources_json);
+}
+
+absl::StatusOr<cgroups::Stats> InstanceProcess::stats() {
+  if (!cgroup_) return absl::UnimplementedError("stats: not a container's init process");
+  return cgroup_->stats();
 }
 
 }  // namespace ws::shim

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "oci/spec.h"
+#include "shim/runtime/container_cgroup.h"
 #include "shim/runtime/fd.h"
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/protocol.h"
@@ -36,6 +37,8 @@ struct ExitSlot {
   bool reaped = false;
   std::optional<ExitStatus> early;  // reaped while still kCreating
   std::shared_ptr<InstanceRuntime::Handler> handler;
+  // An init process's cgroup: a SIGKILL exit is an OOM kill when its OOM killer fired.
+  std::shared_ptr<ContainerCgroup> oom_cgroup;
 };
 
 struct LaunchRequest {
@@ -43,6 +46,8 @@ struct LaunchRequest {
   InstanceSetup setup;
   std::shared_ptr<ProcessIo> io;
   std::shared_ptr<InstanceRuntime::Handler> handler;
+  // Joined right after the spawn, before the setup is sent (so before any guest code).
+  std::shared_ptr<ContainerCgroup> cgroup;
 };
 
 class InstanceProcess : public Process {
@@ -58,11 +63,16 @@ class InstanceProcess : public Process {
   absl::Status resize_pty(uint32_t width, uint32_t height) override;
   absl::Status close_stdin() override;
   absl::Status destroy() override;
+  absl::Status pause() override;
+  absl::Status resume() override;
+  absl::Status update(const std::string& resources_json) override;
+  absl::StatusOr<cgroups::Stats> stats() override;
 
   // An init process owns the rootfs mounts and runs the spec's hooks.
   void make_init(std::unique_ptr<RootfsMounts> mounts, oci::Spec spec, std::string id,
-                 std::string bundle);
+                 std::string bundle, std::shared_ptr<ContainerCgroup> cgroup);
   const oci::Spec* spec() const { return spec_ ? &*spec_ : nullptr; }
+  const std::shared_ptr<ContainerCgroup>& cgroup() const { return cgroup_; }
   bool exited() const;
   // From now on exits are reported (one that already happened is reported now, by the caller).
   void arm();
@@ -78,6 +88,7 @@ class InstanceProcess : public Process {
   std::shared_ptr<ExitSlot> slot_;
   std::unique_ptr<RootfsMounts> mounts_;
   std::optional<oci::Spec> spec_;
+  std::shared_ptr<ContainerCgroup> cgroup_;  // init only: removed by destroy()
   std::string id_, bundle_;
   bool destroyed_ = false;
 };

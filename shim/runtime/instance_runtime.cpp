@@ -54,8 +54,19 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
   }
   absl::StatusOr<std::shared_ptr<ProcessIo>> io = open_io(config.stdio, *spec->process);
   if (!io.ok()) return io.status();
+  absl::StatusOr<std::shared_ptr<ContainerCgroup>> cgroup =
+      ContainerCgroup::create(*spec, options_.ns, config.id);
+  if (!cgroup.ok()) return cgroup.status();
+  // Until the process is returned, a failure removes the cgroup again.
+  std::shared_ptr<ContainerCgroup> pending = *cgroup;
+  struct RemoveOnFailure {
+    std::shared_ptr<ContainerCgroup>* cg;
+    ~RemoveOnFailure() {
+      if (*cg) (*cg)->remove().IgnoreError();
+    }
+  } guard{&pending};
 
-  LaunchRequest request{options_, {}, *io, handler_};
+  LaunchRequest request{options_, {}, *io, handler_, *cgroup};
   request.setup.id = config.id;
   request.setup.bundle = config.bundle;
   request.setup.terminal = config.stdio.terminal;
@@ -80,7 +91,9 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
     (void)n;
     ::close(fd);
   }
-  (*process)->make_init(std::move(*mounts), std::move(*spec), config.id, config.bundle);
+  (*process)->make_init(std::move(*mounts), std::move(*spec), config.id, config.bundle,
+                        std::move(pending));
+  pending = nullptr;
   (*process)->arm();
   return std::unique_ptr<Process>(std::move(*process));
 }
@@ -106,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::exec(const CreateConfi
   }
   absl::StatusOr<std::shared_ptr<ProcessIo>> io = open_io(config.stdio, *process);
   if (!io.ok()) return io.status();
-  LaunchRequest request{options_, {}, *io, handler_};
+  LaunchRequest request{options_, {}, *io, handler_, owner->cgroup()};
   request.setup.id = container.id;
   request.setup.bundle = container.bundle;
   request.setup.init_pid = owner->pid();

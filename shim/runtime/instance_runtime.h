@@ -25,6 +25,8 @@ struct InstanceRuntimeOptions {
   // containerd's images and content store, for OCI Wasm artifacts (wasm_artifact.h); none:
   // only images whose rootfs holds the module run.
   std::shared_ptr<ImageContent> images;
+  // containerd namespace: the default cgroup is /<ns>/<id> ("wasmshim" when empty).
+  std::string ns;
 };
 
 class InstanceRuntime : public Runtime {

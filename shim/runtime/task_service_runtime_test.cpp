@@ -7,6 +7,10 @@
 #include <mutex>
 #include <thread>
 
+#include "cgroups/cgroup.h"
+#include "proto/any.h"
+#include "proto/cgroups/v1/metrics.pb.h"
+#include "proto/cgroups/v2/metrics.pb.h"
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/runtime_test_util.h"
 #include "shim/task/task_service.h"
@@ -15,6 +19,27 @@ namespace ws::shim {
 namespace {
 
 using testing::Bundle;
+
+// The container's directory in the memory hierarchy (v1) or the unified one (v2).
+std::string memory_dir(const std::string& id) {
+  absl::StatusOr<cgroups::Version> v = cgroups::Cgroup::detect("/sys/fs/cgroup");
+  if (v.ok() && *v == cgroups::Version::kV2) return "/sys/fs/cgroup/wasmshim/" + id;
+  return "/sys/fs/cgroup/memory/wasmshim/" + id;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// The containers of these tests live in /wasmshim/<id>; the (then empty) parent goes at the end.
+class CgroupParentCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const char* h : {"", "/memory", "/cpu", "/cpuacct", "/cpuset", "/pids", "/freezer",
+                          "/blkio", "/devices", "/hugetlb"}) {
+      ::rmdir((std::string("/sys/fs/cgroup") + h + "/wasmshim").c_str());
+    }
+  }
+};
+const auto* const kCgroupCleanup = ::testing::AddGlobalTestEnvironment(new CgroupParentCleanup());
 
 class Recorder : public Publisher {
  public:
@@ -48,7 +73,7 @@ class TaskServiceRuntimeTest : public ::testing::Test {
   static R req(const std::string& id, const std::string& exec_id = "") {
     R r;
     r.set_id(id);
-    r.set_exec_id(exec_id);
+    if constexpr (requires { r.set_exec_id(exec_id); }) r.set_exec_id(exec_id);
     return r;
   }
 
@@ -112,6 +137,107 @@ TEST_F(TaskServiceRuntimeTest, DeleteBeforeStartEndsTheInstanceWithoutAnExitEven
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(events_.topics(), (std::vector<std::string>{"/tasks/create", "/tasks/delete"}));
   EXPECT_NE(::kill(static_cast<pid_t>(created->pid()), 0), 0) << "the instance is still there";
+}
+
+TEST_F(TaskServiceRuntimeTest, CgroupLimitsStatsPauseUpdateAndDelete) {
+  Bundle b;
+  b.add_guest("loop");
+  b.spec["linux"]["resources"] = {{"memory", {{"limit", 128 << 20}}}, {"pids", {{"limit", 16}}}};
+  auto created = service_.create(create_request(b, "cg1"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  // In its cgroup already at create, before the guest may run.
+  absl::StatusOr<std::string> self =
+      cgroups::read_file("/proc/" + std::to_string(created->pid()) + "/cgroup");
+  ASSERT_TRUE(self.ok());
+  EXPECT_NE(self->find("/wasmshim/cg1"), std::string::npos) << *self;
+  ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("cg1")).ok());
+
+  auto stats = service_.stats(req<taskapi::StatsRequest>("cg1"));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  uint64_t limit = 0;
+  if (stats->stats().type_url() == "io.containerd.cgroups.v1.Metrics") {
+    ::io::containerd::cgroups::v1::Metrics m;
+    ASSERT_TRUE(proto::UnpackBare(stats->stats(), &m));
+    limit = m.memory().usage().limit();
+    EXPECT_GE(m.pids().current(), 1u);  // tasks: the instance has threads
+    EXPECT_GT(m.memory().usage().usage(), 0u);
+  } else {
+    ::io::containerd::cgroups::v2::Metrics m;
+    ASSERT_TRUE(proto::UnpackBare(stats->stats(), &m));
+    limit = m.memory().usage_limit();
+  }
+  EXPECT_EQ(limit, 128u << 20);
+
+  ASSERT_TRUE(service_.pause(req<taskapi::PauseRequest>("cg1")).ok());
+  EXPECT_EQ(service_.state(req<taskapi::StateRequest>("cg1"))->status(),
+            ::containerd::v1::types::PAUSED);
+  ASSERT_TRUE(service_.resume(req<taskapi::ResumeRequest>("cg1")).ok());
+  EXPECT_EQ(service_.state(req<taskapi::StateRequest>("cg1"))->status(),
+            ::containerd::v1::types::RUNNING);
+
+  taskapi::UpdateTaskRequest update;
+  update.set_id("cg1");
+  update.mutable_resources()->set_value(R"({"memory":{"limit":67108864}})");
+  ASSERT_TRUE(service_.update(update).ok());
+  stats = service_.stats(req<taskapi::StatsRequest>("cg1"));
+  ASSERT_TRUE(stats.ok());
+  if (stats->stats().type_url() == "io.containerd.cgroups.v1.Metrics") {
+    ::io::containerd::cgroups::v1::Metrics m;
+    ASSERT_TRUE(proto::UnpackBare(stats->stats(), &m));
+    EXPECT_EQ(m.memory().usage().limit(), 64u << 20);
+  }
+  update.mutable_resources()->set_value(R"({"memory":{"limit":"x"}})");
+  EXPECT_EQ(service_.update(update).code(), absl::StatusCode::kInvalidArgument);
+
+  // Paused, then killed: SIGKILL still ends it.
+  ASSERT_TRUE(service_.pause(req<taskapi::PauseRequest>("cg1")).ok());
+  taskapi::KillRequest kill;
+  kill.set_id("cg1");
+  kill.set_signal(SIGKILL);
+  ASSERT_TRUE(service_.kill(kill).ok());
+  auto waited = service_.wait(req<taskapi::WaitRequest>("cg1"));
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->exit_status(), 137u);
+  EXPECT_TRUE(exists(memory_dir("cg1")));
+  ASSERT_TRUE(service_.remove(req<taskapi::DeleteRequest>("cg1")).ok());
+  EXPECT_FALSE(exists(memory_dir("cg1")));
+  EXPECT_EQ(
+      events_.topics(),
+      (std::vector<std::string>{"/tasks/create", "/tasks/start", "/tasks/paused", "/tasks/resumed",
+                                "/tasks/paused", "/tasks/exit", "/tasks/delete"}));
+}
+
+TEST_F(TaskServiceRuntimeTest, OomKillIsReportedAsOomAnd137) {
+  Bundle b;
+  b.add_guest("hog");
+  // No swap escape where swap is accounted (v1 memsw, v2 swap.max).
+  b.spec["linux"]["resources"] = {{"memory", {{"limit", 32 << 20}, {"swap", 32 << 20}}}};
+  ASSERT_TRUE(service_.create(create_request(b, "cg2")).ok());
+  ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("cg2")).ok());
+  auto waited = service_.wait(req<taskapi::WaitRequest>("cg2"));
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited->exit_status(), 137u);
+  ASSERT_TRUE(service_.remove(req<taskapi::DeleteRequest>("cg2")).ok());
+  EXPECT_EQ(events_.topics(),
+            (std::vector<std::string>{"/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit",
+                                      "/tasks/delete"}));
+  EXPECT_FALSE(exists(memory_dir("cg2")));
+}
+
+TEST_F(TaskServiceRuntimeTest, BadResourcesFailCreateAndLeaveNoCgroup) {
+  Bundle b;
+  b.add_guest("ok");
+  b.spec["linux"]["resources"] = {{"cpu", {{"cpus", "99999"}}}};
+  auto created = service_.create(create_request(b, "cg3"));
+  ASSERT_FALSE(created.ok());
+  EXPECT_NE(created.status().message().find("cpuset.cpus"), absl::string_view::npos)
+      << created.status();
+  EXPECT_FALSE(exists(memory_dir("cg3")));
+  b.spec["linux"]["resources"] = {{"memory", {{"limit", "lots"}}}};
+  created = service_.create(create_request(b, "cg3"));
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(exists(memory_dir("cg3")));
 }
 
 }  // namespace

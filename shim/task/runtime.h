@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cgroups/cgroup.h"
 
 namespace ws::shim {
 
@@ -54,6 +55,18 @@ class Process {
   // returns no exit is reported for this process any more. Must not wait for the exit handler
   // (the service may hold its lock).
   virtual absl::Status destroy() = 0;
+
+  // The container's cgroup, through its init process (UNIMPLEMENTED for others and for
+  // runtimes without cgroups): freeze/thaw every process of the container, apply new
+  // linux.resources (JSON), read its statistics.
+  virtual absl::Status pause() { return absl::UnimplementedError("pause: no cgroup"); }
+  virtual absl::Status resume() { return absl::UnimplementedError("resume: no cgroup"); }
+  virtual absl::Status update(const std::string& /*resources_json*/) {
+    return absl::UnimplementedError("update: no cgroup");
+  }
+  virtual absl::StatusOr<cgroups::Stats> stats() {
+    return absl::UnimplementedError("stats: no cgroup");
+  }
 };
 
 struct CreateConfig {

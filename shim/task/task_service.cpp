@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "proto/any.h"
 #include "proto/containerd/events/task.pb.h"
+#include "shim/task/metrics.h"
 
 namespace ws::shim {
 namespace {
@@ -32,11 +33,6 @@ absl::Status not_found(const std::string& id, const std::string& exec_id) {
 
 absl::Status being_created(const std::string& id) {
   return absl::FailedPreconditionError(absl::StrCat("task ", id, " is still being created"));
-}
-
-absl::Status unimplemented(const char* what) {
-  return absl::UnimplementedError(
-      absl::StrCat(what, " is not supported by the wasm shim yet (it comes with cgroups support)"));
 }
 
 RootfsMount to_mount(const ::containerd::types::Mount& m) {
@@ -95,9 +91,11 @@ absl::StatusOr<taskapi::StateResponse> TaskService::state(const taskapi::StateRe
   out.set_exec_id(r.exec_id());
   out.set_bundle(containers_[r.id()]->config.bundle);
   out.set_pid(proc.pid);
-  out.set_status(proc.state == State::kCreated   ? types::CREATED
-                 : proc.state == State::kRunning ? types::RUNNING
-                                                 : types::STOPPED);
+  bool paused = containers_[r.id()]->paused;
+  out.set_status(proc.state == State::kCreated             ? types::CREATED
+                 : proc.state == State::kRunning && paused ? types::PAUSED
+                 : proc.state == State::kRunning           ? types::RUNNING
+                                                           : types::STOPPED);
   out.set_stdin(proc.stdio.in);
   out.set_stdout(proc.stdio.out);
   out.set_stderr(proc.stdio.err);
@@ -256,14 +254,67 @@ absl::StatusOr<taskapi::PidsResponse> TaskService::pids(const taskapi::PidsReque
   return out;
 }
 
-absl::Status TaskService::pause(const taskapi::PauseRequest&) { return unimplemented("pause"); }
-absl::Status TaskService::resume(const taskapi::ResumeRequest&) { return unimplemented("resume"); }
-absl::Status TaskService::update(const taskapi::UpdateTaskRequest&) {
-  return unimplemented("update");
+absl::StatusOr<TaskService::Container*> TaskService::running_container(const std::string& id,
+                                                                       const char* what) {
+  absl::StatusOr<Container*> c = find_container(id);
+  if (!c.ok()) return c.status();
+  if ((*c)->init.state != State::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": task ", id,
+                     (*c)->init.state == State::kCreated ? " is not started" : " has exited"));
+  }
+  return *c;
 }
-absl::StatusOr<taskapi::StatsResponse> TaskService::stats(const taskapi::StatsRequest&) {
-  return unimplemented("stats");
+
+absl::Status TaskService::pause(const taskapi::PauseRequest& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Container*> c = running_container(r.id(), "pause");
+  if (!c.ok()) return c.status();
+  if ((*c)->paused)
+    return absl::FailedPreconditionError(
+        absl::StrCat("pause: task ", r.id(), " is already paused"));
+  if (absl::Status s = (*c)->init.process->pause(); !s.ok()) return s;
+  (*c)->paused = true;
+  events::TaskPaused ev;
+  ev.set_container_id(r.id());
+  publisher_.publish("/tasks/paused", ev);
+  return absl::OkStatus();
 }
+
+absl::Status TaskService::resume(const taskapi::ResumeRequest& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Container*> c = running_container(r.id(), "resume");
+  if (!c.ok()) return c.status();
+  if (!(*c)->paused)
+    return absl::FailedPreconditionError(absl::StrCat("resume: task ", r.id(), " is not paused"));
+  if (absl::Status s = (*c)->init.process->resume(); !s.ok()) return s;
+  (*c)->paused = false;
+  events::TaskResumed ev;
+  ev.set_container_id(r.id());
+  publisher_.publish("/tasks/resumed", ev);
+  return absl::OkStatus();
+}
+
+absl::Status TaskService::update(const taskapi::UpdateTaskRequest& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Container*> c = running_container(r.id(), "update");
+  if (!c.ok()) return c.status();
+  // containerd sends specs.LinuxResources through typeurl: JSON in the Any's value.
+  return (*c)->init.process->update(r.resources().value());
+}
+
+absl::StatusOr<taskapi::StatsResponse> TaskService::stats(const taskapi::StatsRequest& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Container*> c = find_container(r.id());
+  if (!c.ok()) return c.status();
+  if (!(*c)->init.process) return being_created(r.id());
+  absl::StatusOr<cgroups::Stats> st = (*c)->init.process->stats();
+  if (!st.ok()) return st.status();
+  taskapi::StatsResponse out;
+  *out.mutable_stats() = pack_metrics(*st);
+  return out;
+}
+
 absl::Status TaskService::checkpoint(const taskapi::CheckpointTaskRequest&) {
   return absl::UnimplementedError("checkpoint: Wasm tasks cannot be checkpointed");
 }
@@ -282,7 +333,13 @@ absl::Status TaskService::kill(const taskapi::KillRequest& r) {
     if (r.all()) return absl::OkStatus();
     return absl::NotFoundError(absl::StrCat("kill: process already finished"));
   }
-  return (*p)->process->kill(r.signal());
+  absl::Status killed = (*p)->process->kill(r.signal());
+  Container& c = *containers_[r.id()];
+  if (killed.ok() && c.paused && r.signal() == SIGKILL && r.exec_id().empty()) {
+    // As runc: a frozen container is thawed so that SIGKILL takes effect.
+    if (c.init.process->resume().ok()) c.paused = false;
+  }
+  return killed;
 }
 
 absl::Status TaskService::exec(const taskapi::ExecProcessRequest& r) {
@@ -412,6 +469,7 @@ void TaskService::on_exit(Process* process, ExitStatus status) {
     hit->state = State::kStopped;
     hit->exit = status;
     if (hit == &c->init) {
+      c->paused = false;
       // As with runc: when the init process is gone, so is every exec of the container.
       for (auto& [eid, e] : c->execs) {
         if (e.state != State::kStopped && e.process) e.process->kill(SIGKILL).IgnoreError();

@@ -66,9 +66,12 @@ class TaskService {
     CreateConfig config;
     Proc init;
     std::map<std::string, Proc> execs;
+    bool paused = false;  // frozen by Pause, until Resume (or the init process's exit)
   };
 
   absl::StatusOr<Container*> find_container(const std::string& id);
+  // The container of a running init process, for the cgroup RPCs (`what` names the RPC).
+  absl::StatusOr<Container*> running_container(const std::string& id, const char* what);
   absl::StatusOr<Proc*> find_proc(const std::string& id, const std::string& exec_id);
   void on_exit(Process* process, ExitStatus status);
   void publish_exit(const Container& c, const Proc& p);

@@ -30,6 +30,8 @@ struct Record {
   std::pair<uint32_t, uint32_t> size{0, 0};
   bool stdin_closed = false;
   bool destroyed = false;
+  int pauses = 0, resumes = 0;
+  std::vector<std::string> updates;
 };
 
 class FakeProcess : public Process {
@@ -55,6 +57,24 @@ class FakeProcess : public Process {
   absl::Status destroy() override {
     rec_.destroyed = true;
     return absl::OkStatus();
+  }
+  absl::Status pause() override {
+    ++rec_.pauses;
+    return absl::OkStatus();
+  }
+  absl::Status resume() override {
+    ++rec_.resumes;
+    return absl::OkStatus();
+  }
+  absl::Status update(const std::string& json) override {
+    rec_.updates.push_back(json);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<cgroups::Stats> stats() override {
+    cgroups::Stats s;
+    s.memory_usage = 4096;
+    s.cpu_throttled_periods = 7;
+    return s;
   }
 
  private:
@@ -402,11 +422,55 @@ TEST_F(TaskServiceTest, PtyStdinConnectAndUnsupported) {
   EXPECT_EQ(c->task_pid(), p->pid);
   EXPECT_EQ(c->shim_pid(), static_cast<uint32_t>(getpid()));
 
-  EXPECT_EQ(service.pause(taskapi::PauseRequest()).code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(service.stats(taskapi::StatsRequest()).status().code(),
-            absl::StatusCode::kUnimplemented);
   EXPECT_EQ(service.checkpoint(taskapi::CheckpointTaskRequest()).code(),
             absl::StatusCode::kUnimplemented);
+}
+
+TEST_F(TaskServiceTest, PauseResumeStateAndEvents) {
+  Record* p = create("t");
+  taskapi::PauseRequest pr;
+  pr.set_id("t");
+  EXPECT_EQ(service.pause(pr).code(), absl::StatusCode::kFailedPrecondition);  // not started
+  ASSERT_TRUE(start("t").ok());
+  ASSERT_TRUE(service.pause(pr).ok());
+  EXPECT_EQ(p->pauses, 1);
+  EXPECT_EQ(state("t")->status(), ::containerd::v1::types::PAUSED);
+  EXPECT_EQ(service.pause(pr).code(), absl::StatusCode::kFailedPrecondition);
+  taskapi::ResumeRequest rr;
+  rr.set_id("t");
+  ASSERT_TRUE(service.resume(rr).ok());
+  EXPECT_EQ(p->resumes, 1);
+  EXPECT_EQ(state("t")->status(), ::containerd::v1::types::RUNNING);
+  EXPECT_EQ(service.resume(rr).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(publisher.seen(),
+              ElementsAre("/tasks/create", "/tasks/start", "/tasks/paused", "/tasks/resumed"));
+  // SIGKILL to a paused task thaws it so the kill takes effect.
+  ASSERT_TRUE(service.pause(pr).ok());
+  ASSERT_TRUE(kill("t", SIGKILL).ok());
+  EXPECT_EQ(p->resumes, 2);
+  EXPECT_EQ(state("t")->status(), ::containerd::v1::types::RUNNING);
+  pr.set_id("nope");
+  EXPECT_EQ(service.pause(pr).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TaskServiceTest, UpdateAndStatsGoToTheInitProcess) {
+  Record* p = create("t");
+  taskapi::UpdateTaskRequest ur;
+  ur.set_id("t");
+  ur.mutable_resources()->set_type_url(
+      "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
+  ur.mutable_resources()->set_value(R"({"memory":{"limit":1000}})");
+  EXPECT_EQ(service.update(ur).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(start("t").ok());
+  ASSERT_TRUE(service.update(ur).ok());
+  EXPECT_THAT(p->updates, ElementsAre(R"({"memory":{"limit":1000}})"));
+  taskapi::StatsRequest sr;
+  sr.set_id("t");
+  absl::StatusOr<taskapi::StatsResponse> st = service.stats(sr);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->stats().type_url(), "io.containerd.cgroups.v1.Metrics");
+  sr.set_id("nope");
+  EXPECT_EQ(service.stats(sr).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+// Stats -> containerd metrics: the Any's type and the values that `ctr task metrics` prints.
+#include "shim/task/metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace ws::shim {
+namespace {
+
+cgroups::Stats sample(cgroups::Version v) {
+  cgroups::Stats s;
+  s.version = v;
+  s.cpu_usage_ns = 5000000;
+  s.cpu_user_ns = 3000000;
+  s.cpu_system_ns = 2000000;
+  s.cpu_per_cpu_ns = {4000000, 1000000};
+  s.cpu_periods = 40;
+  s.cpu_throttled_periods = 12;
+  s.cpu_throttled_ns = 7000000;
+  s.memory_usage = 1 << 20;
+  s.memory_limit = 64 << 20;
+  s.memory_stat = {{"rss", 4096}, {"total_rss", 8192}, {"anon", 12288}};
+  s.memory_events = {{"oom_kill", 1}, {"max", 3}};
+  s.oom_kills = 1;
+  s.pids_current = 1;
+  s.pids_limit = 32;
+  return s;
+}
+
+TEST(Metrics, V1) {
+  google::protobuf::Any any = pack_metrics(sample(cgroups::Version::kV1));
+  EXPECT_EQ(any.type_url(), "io.containerd.cgroups.v1.Metrics");
+  ::io::containerd::cgroups::v1::Metrics m;
+  ASSERT_TRUE(m.ParseFromString(any.value()));
+  EXPECT_EQ(m.cpu().usage().total(), 5000000u);
+  EXPECT_EQ(m.cpu().usage().user(), 3000000u);
+  EXPECT_EQ(m.cpu().usage().kernel(), 2000000u);
+  ASSERT_EQ(m.cpu().usage().per_cpu_size(), 2);
+  EXPECT_EQ(m.cpu().throttling().throttled_periods(), 12u);
+  EXPECT_EQ(m.cpu().throttling().periods(), 40u);
+  EXPECT_EQ(m.memory().usage().usage(), 1u << 20);
+  EXPECT_EQ(m.memory().usage().limit(), 64u << 20);
+  EXPECT_EQ(m.memory().rss(), 4096u);
+  EXPECT_EQ(m.memory().total_rss(), 8192u);
+  EXPECT_EQ(m.memory_oom_control().oom_kill(), 1u);
+  EXPECT_EQ(m.pids().limit(), 32u);
+}
+
+TEST(Metrics, V2) {
+  google::protobuf::Any any = pack_metrics(sample(cgroups::Version::kV2));
+  EXPECT_EQ(any.type_url(), "io.containerd.cgroups.v2.Metrics");
+  ::io::containerd::cgroups::v2::Metrics m;
+  ASSERT_TRUE(m.ParseFromString(any.value()));
+  EXPECT_EQ(m.cpu().usage_usec(), 5000u);
+  EXPECT_EQ(m.cpu().nr_throttled(), 12u);
+  EXPECT_EQ(m.cpu().throttled_usec(), 7000u);
+  EXPECT_EQ(m.memory().usage(), 1u << 20);
+  EXPECT_EQ(m.memory().usage_limit(), 64u << 20);
+  EXPECT_EQ(m.memory().anon(), 12288u);
+  EXPECT_EQ(m.memory_events().oom_kill(), 1u);
+  EXPECT_EQ(m.memory_events().max(), 3u);
+  EXPECT_EQ(m.pids().current(), 1u);
+}
+
+}  // namespace
+}  // namespace ws::shim
