@@ -55,6 +55,17 @@ absl::StatusOr<std::string> image_path(const std::string& path, const std::strin
 class Layer {
  public:
   absl::Status add(TarEntry e, const std::string& option) {
+    // The entry path is relative to the image root: no absolute path, no "..", "." or empty part.
+    if (e.path.empty() || e.path[0] == '/') {
+      return invalid(
+          absl::StrCat(option, ": \"", e.path, "\" is not a relative path in the image"));
+    }
+    for (absl::string_view p : absl::StrSplit(e.path, '/')) {
+      if (p.empty() || p == "." || p == "..") {
+        return invalid(
+            absl::StrCat(option, ": \"", e.path, "\" has an empty, '.' or '..' component"));
+      }
+    }
     // Parents first (directories 0755), so the tar never names a child before its directory.
     std::vector<std::string> parts = absl::StrSplit(e.path, '/');
     std::string prefix;
@@ -128,8 +139,9 @@ absl::Status add_tree(Layer& layer, const ImageInput::Add& add) {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(add.source, ec), end; !ec && it != end;
        it.increment(ec)) {
-    std::string rel = fs::relative(it->path(), add.source, ec).generic_string();
-    if (ec) break;
+    // Lexical, not fs::relative: that resolves symlinks, so a link would be packed under its
+    // target's path (or "../.." for a target outside the tree) instead of its own name.
+    std::string rel = it->path().lexically_relative(add.source).generic_string();
     absl::StatusOr<TarEntry> e = host_entry(it->path(), absl::StrCat(*dest, "/", rel), option);
     if (!e.ok()) return e.status();
     if (absl::Status s = layer.add(std::move(*e), option); !s.ok()) return s;

@@ -195,6 +195,45 @@ TEST_F(ImageTest, ArtifactLayerIsTheModule) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A symlink is packed as a symlink under its own name with its own target text, whether the
+// target is inside the added tree or outside it (fs::relative would resolve it to "../..").
+TEST_F(ImageTest, SymlinksKeepTheirNameAndTarget) {
+  fs::path tree = dir_ / "tree";
+  write("tree/sub/real.txt", "real");
+  write("outside.txt", "outside");
+  fs::create_symlink("sub/real.txt", tree / "inside-link");
+  fs::create_symlink((dir_ / "outside.txt").string(), tree / "sub" / "outside-link");
+  fs::create_symlink("../../../etc/passwd", tree / "up-link");
+  ImageInput in = input();
+  in.adds = {{tree.string(), "/srv"}};
+  absl::StatusOr<BuiltImage> img = build_image(in, ImageFormat::kDocker);
+  ASSERT_TRUE(img.ok()) << img.status();
+  auto files = files_of(img->archive);
+  Json docker = Json::parse(files["manifest.json"]);
+  absl::StatusOr<std::vector<TarEntry>> entries =
+      read_tar(files[docker[0]["Layers"][0].get<std::string>()]);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::map<std::string, TarEntry> by_path;
+  for (const TarEntry& e : *entries) {
+    EXPECT_EQ(e.path.find(".."), std::string::npos) << e.path;
+    by_path[e.path] = e;
+  }
+  struct Want {
+    std::string path;
+    std::string target;
+  };
+  for (const Want& w : {Want{"srv/inside-link", "sub/real.txt"},
+                        Want{"srv/sub/outside-link", (dir_ / "outside.txt").string()},
+                        Want{"srv/up-link", "../../../etc/passwd"}}) {
+    ASSERT_TRUE(by_path.count(w.path)) << w.path;
+    EXPECT_EQ(by_path[w.path].kind, TarEntry::Kind::kSymlink) << w.path;
+    EXPECT_EQ(by_path[w.path].data, w.target) << w.path;
+  }
+  ASSERT_TRUE(by_path.count("srv/sub/real.txt"));
+  EXPECT_EQ(by_path["srv/sub/real.txt"].kind, TarEntry::Kind::kFile);
+  EXPECT_EQ(by_path["srv/sub/real.txt"].data, "real");
+}
+
 TEST_F(ImageTest, BadInputIsRefusedWithTheOption) {
   struct Case {
     std::function<void(ImageInput&)> change;
