@@ -38,14 +38,31 @@ absl::StatusOr<oci::Descriptor> find_layer(ImageContent& images, const std::stri
   return oci::wasm_layer(*doc);
 }
 
+// Writes a temporary file next to `path` (resolved in the root) and renames it into place, so the
+// entry path never holds a half-written module; the temporary is unlinked on any failure.
 absl::Status write_module(int root_fd, const std::string& path, const std::string& bytes) {
-  absl::StatusOr<UniqueFd> made = make_in_root(root_fd, path, /*file=*/true);
-  if (!made.ok()) return made.status();
-  absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, path, O_WRONLY | O_TRUNC | O_NOFOLLOW);
-  if (!fd.ok()) return fd.status();
-  if (absl::Status s = write_all(fd->get(), bytes, path); !s.ok()) return s;
-  if (::fchmod(fd->get(), 0755) != 0) return errno_status(errno, absl::StrCat("chmod ", path));
-  return absl::OkStatus();
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a file name"));
+  }
+  absl::StatusOr<UniqueFd> parent = dir.empty() ? open_in_root(root_fd, "/", O_PATH | O_DIRECTORY)
+                                                : make_in_root(root_fd, dir, /*file=*/false);
+  if (!parent.ok()) return parent.status();
+  std::string tmp = absl::StrCat(".", name, ".wasmshim-", ::getpid());
+  UniqueFd fd(::openat(parent->get(), tmp.c_str(),
+                       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return errno_status(errno, absl::StrCat("create a temporary file in ", dir));
+  absl::Status s = write_all(fd.get(), bytes, path);
+  if (s.ok() && ::fchmod(fd.get(), 0755) != 0)
+    s = errno_status(errno, absl::StrCat("chmod ", path));
+  if (s.ok() && ::fsync(fd.get()) != 0) s = errno_status(errno, absl::StrCat("fsync ", path));
+  if (s.ok() && ::renameat(parent->get(), tmp.c_str(), parent->get(), name.c_str()) != 0) {
+    s = errno_status(errno, absl::StrCat("rename into ", path));
+  }
+  if (!s.ok()) ::unlinkat(parent->get(), tmp.c_str(), 0);
+  return s;
 }
 
 }  // namespace
@@ -70,7 +87,12 @@ absl::Status materialise_wasm_artifact(ImageContent& images, const std::string& 
     if (layer.status().code() == absl::StatusCode::kNotFound) return absl::OkStatus();
     return artifact_error(layer.status(), *image);
   }
-  absl::StatusOr<std::string> bytes = images.read_blob(layer->digest, kMaxModule);
+  if (layer->size < 0 || layer->size > kMaxModule) {
+    return absl::InvalidArgumentError(absl::StrCat("Wasm artifact ", *image, ": layer ",
+                                                   layer->digest, " has size ", layer->size,
+                                                   ", over the limit of ", kMaxModule, " bytes"));
+  }
+  absl::StatusOr<std::string> bytes = images.read_blob(layer->digest, layer->size);
   if (!bytes.ok()) return artifact_error(bytes.status(), *image);
   if (absl::StrCat("sha256:", support::sha256_hex(*bytes)) != layer->digest ||
       static_cast<int64_t>(bytes->size()) != layer->size) {
@@ -78,8 +100,16 @@ absl::Status materialise_wasm_artifact(ImageContent& images, const std::string& 
                                                    layer->digest, " does not match its digest"));
   }
   if (absl::Status s = write_module(root.get(), candidates.front(), *bytes); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("Wasm artifact ", *image, ": write the module to ",
-                                               candidates.front(), ": ", s.message()));
+    // A path the image's own layout makes unusable (a dangling link, a file where a directory
+    // should be) is the config's problem; host faults keep their code.
+    absl::StatusCode code = s.code();
+    if (code == absl::StatusCode::kNotFound || code == absl::StatusCode::kFailedPrecondition ||
+        code == absl::StatusCode::kAlreadyExists) {
+      code = absl::StatusCode::kInvalidArgument;
+    }
+    return absl::Status(
+        code, absl::StrCat("Wasm artifact ", *image, ": write the module to ", candidates.front(),
+                           " (process.args[0] \"", spec.process->args[0], "\"): ", s.message()));
   }
   return absl::OkStatus();
 }

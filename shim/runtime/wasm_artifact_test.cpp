@@ -88,6 +88,26 @@ TEST_F(WasmArtifactTest, TheModuleIsWrittenAtTheEntryPath) {
   EXPECT_EQ(st.st_mode & 0777, 0755u);
 }
 
+TEST_F(WasmArtifactTest, TheModuleIsRenamedIntoPlaceWithNoTemporaryLeft) {
+  fs::create_directories(rootfs_ + "/usr");
+  fs::create_symlink("bin", rootfs_ + "/usr/sbin");  // unrelated; /usr/bin is made
+  ASSERT_TRUE(materialise_wasm_artifact(images_, "c1", spec_, rootfs_).ok());
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(rootfs_ + "/usr/bin")) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{"app.wasm"});
+}
+
+TEST_F(WasmArtifactTest, ALayerOverTheSizeLimitIsRefusedBeforeReading) {
+  images_.blobs["manifest"] = R"({"layers":[{"mediaType":"application/wasm","digest":")" +
+                              digest(kModule) + R"(","size":4294967296}]})";
+  absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("over the limit"), std::string::npos) << s;
+  EXPECT_FALSE(fs::exists(rootfs_ + "/usr/bin/app.wasm"));
+}
+
 TEST_F(WasmArtifactTest, AnIndexPicksTheWasiManifest) {
   std::string m = images_.blobs["manifest"];
   images_.blobs["index"] = R"({"manifests":[{"mediaType":"m","digest":")" + digest("other") +
@@ -134,7 +154,8 @@ TEST_F(WasmArtifactTest, HostileLinksNeverLeadTheModuleOutOfTheRoot) {
     fs::create_symlink(target, rootfs_ + "/usr/bin");  // resolves inside the root, to nothing
     absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
     EXPECT_TRUE(fs::is_empty(dir_ + "/outside"));
-    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("process.args[0] \"app.wasm\""), std::string::npos) << s;
     EXPECT_NE(s.message().find("Wasm artifact docker.io/x/app:1: write the module to "
                                "/usr/bin/app.wasm"),
               std::string::npos)
