@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/match.h"
@@ -62,7 +63,8 @@ class ContainerdContent : public ImageContent {
 
   absl::StatusOr<std::string> read_blob(const std::string& digest, int64_t max_bytes) override {
     grpc::ClientContext ctx;
-    prepare(ctx);
+    // 10 s plus one second per 16 MiB the blob may hold: a large module is not cut off.
+    prepare(ctx, std::chrono::seconds(std::max<int64_t>(max_bytes, 0) >> 24));
     content::ReadContentRequest req;
     req.set_digest(digest);
     std::unique_ptr<grpc::ClientReader<content::ReadContentResponse>> reader =
@@ -91,9 +93,10 @@ class ContainerdContent : public ImageContent {
   }
 
  private:
-  void prepare(grpc::ClientContext& ctx) const {
+  void prepare(grpc::ClientContext& ctx,
+               std::chrono::seconds extra = std::chrono::seconds(0)) const {
     ctx.AddMetadata("containerd-namespace", ns_);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10) + extra);
   }
 
   std::unique_ptr<containers::Containers::Stub> containers_;
