@@ -49,6 +49,7 @@ class ImageTest : public ::testing::Test {
     in.cmd = {"arg1"};
     in.labels = {{"org.example", "yes"}};
     in.ref = "wasmshim/test:1";
+    in.workdir = "/docroot";
     return in;
   }
 
@@ -106,6 +107,8 @@ TEST_F(ImageTest, OciLayoutIsCompleteAndConsistent) {
   EXPECT_EQ(config["config"]["Cmd"], Json::array({"arg1"}));
   EXPECT_EQ(config["config"]["Env"], Json::array({"PATH=/", "GREETING=hi"}));
   EXPECT_EQ(config["config"]["Labels"]["org.example"], "yes");
+  EXPECT_FALSE(config["history"][0].contains("empty_layer"));
+  EXPECT_EQ(config["config"]["WorkingDir"], "/docroot");
   // diff_id: the digest of the uncompressed layer.
   absl::StatusOr<std::vector<TarEntry>> entries = read_tar(layer);
   ASSERT_TRUE(entries.ok()) << entries.status();
@@ -190,9 +193,20 @@ TEST_F(ImageTest, ArtifactLayerIsTheModule) {
   Json config = Json::parse(blob(files, manifest["config"]));
   EXPECT_EQ(config["rootfs"]["diff_ids"], Json::array());
   EXPECT_EQ(config["config"]["Entrypoint"], Json::array({"/app.wasm"}));
+  ASSERT_EQ(config["history"].size(), 1u);
+  EXPECT_EQ(config["history"][0]["empty_layer"], true);
   in = input();
   EXPECT_EQ(build_image(in, ImageFormat::kArtifact).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // The module path is checked as in a tar image.
+  for (const char* bad : {"app.wasm", "/a/../../app.wasm", "/"}) {
+    in = input();
+    in.adds.clear();
+    in.module_path = bad;
+    absl::Status s = build_image(in, ImageFormat::kArtifact).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("--module-path"), std::string::npos) << s;
+  }
 }
 
 // A symlink is packed as a symlink under its own name with its own target text, whether the
@@ -260,6 +274,9 @@ TEST_F(ImageTest, BadInputIsRefusedWithTheOption) {
        },
        "added twice"},
       {[&](ImageInput& in) { in.module_path = "/"; }, "names the root"},
+      {[&](ImageInput& in) { in.workdir = "srv"; }, "--workdir srv: the path in the image must"},
+      {[&](ImageInput& in) { in.workdir = "/srv/../.."; }, "--workdir /srv/../..: '..'"},
+      {[&](ImageInput& in) { in.workdir = "/srv//x/"; }, "not a clean path"},
       {[&](ImageInput& in) { in.ref = "Bad/Name:1"; }, "lowercase"},
   };
   for (const Case& c : cases) {
