@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "oci/wasi_plan.h"
 #include "shim/runtime/fd.h"
@@ -40,7 +42,9 @@ absl::StatusOr<oci::Descriptor> find_layer(ImageContent& images, const std::stri
 
 // Writes a temporary file next to `path` (resolved in the root) and renames it into place, so the
 // entry path never holds a half-written module; the temporary is unlinked on any failure.
-absl::Status write_module(int root_fd, const std::string& path, const std::string& bytes) {
+// `fill` writes the contents to the descriptor it is given (and checks them).
+absl::Status write_module(int root_fd, const std::string& path,
+                          const std::function<absl::Status(int)>& fill) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -54,7 +58,7 @@ absl::Status write_module(int root_fd, const std::string& path, const std::strin
   UniqueFd fd(::openat(parent->get(), tmp.c_str(),
                        O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return errno_status(errno, absl::StrCat("create a temporary file in ", dir));
-  absl::Status s = write_all(fd.get(), bytes, path);
+  absl::Status s = fill(fd.get());
   if (s.ok() && ::fchmod(fd.get(), 0755) != 0)
     s = errno_status(errno, absl::StrCat("chmod ", path));
   if (s.ok() && ::fsync(fd.get()) != 0) s = errno_status(errno, absl::StrCat("fsync ", path));
@@ -92,14 +96,35 @@ absl::Status materialise_wasm_artifact(ImageContent& images, const std::string& 
                                                    layer->digest, " has size ", layer->size,
                                                    ", over the limit of ", kMaxModule, " bytes"));
   }
-  absl::StatusOr<std::string> bytes = images.read_blob(layer->digest, layer->size);
-  if (!bytes.ok()) return artifact_error(bytes.status(), *image);
-  if (absl::StrCat("sha256:", support::sha256_hex(*bytes)) != layer->digest ||
-      static_cast<int64_t>(bytes->size()) != layer->size) {
-    return absl::InvalidArgumentError(absl::StrCat("Wasm artifact ", *image, ": layer ",
-                                                   layer->digest, " does not match its digest"));
-  }
-  if (absl::Status s = write_module(root.get(), candidates.front(), *bytes); !s.ok()) {
+  // Streamed into the temporary file and hashed on the way; renamed into place only once the
+  // size and digest match.
+  bool mismatch = false;
+  absl::Status read_error;  // from the content store, not from writing the file
+  auto fill = [&](int fd) -> absl::Status {
+    support::Sha256 hash;
+    int64_t size = 0;
+    bool write_failed = false;
+    absl::Status s = images.stream_blob(layer->digest, layer->size, [&](absl::string_view chunk) {
+      hash.update(std::string_view(chunk.data(), chunk.size()));
+      size += static_cast<int64_t>(chunk.size());
+      absl::Status w = write_all(fd, chunk, candidates.front());
+      write_failed = !w.ok();
+      return w;
+    });
+    if (!s.ok() && !write_failed) read_error = s;
+    if (!s.ok()) return s;
+    if (size != layer->size || absl::StrCat("sha256:", hash.hex()) != layer->digest) {
+      mismatch = true;
+      return absl::InvalidArgumentError("does not match its digest");
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = write_module(root.get(), candidates.front(), fill); !s.ok()) {
+    if (!read_error.ok()) return artifact_error(read_error, *image);
+    if (mismatch) {
+      return absl::InvalidArgumentError(absl::StrCat("Wasm artifact ", *image, ": layer ",
+                                                     layer->digest, " does not match its digest"));
+    }
     // A path the image's own layout makes unusable (a dangling link, a file where a directory
     // should be) is the config's problem; host faults keep their code.
     absl::StatusCode code = s.code();

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -45,7 +46,15 @@ class FakeImages : public ImageContent {
     return absl::NotFoundError(d + ": not found");
   }
 
+  absl::Status stream_blob(const std::string& d, int64_t max,
+                           const std::function<absl::Status(absl::string_view)>& sink) override {
+    if (!fail_midway) return ImageContent::stream_blob(d, max, sink);
+    if (absl::Status s = sink(absl::string_view(served_module).substr(0, 4)); !s.ok()) return s;
+    return absl::UnavailableError("containerd: content: connection reset");
+  }
+
   std::map<std::string, std::string> blobs;
+  bool fail_midway = false;
   std::string target_key = "manifest";
   std::string target_type = "application/vnd.oci.image.manifest.v1+json";
   std::string served_module = kModule;
@@ -97,6 +106,15 @@ TEST_F(WasmArtifactTest, TheModuleIsRenamedIntoPlaceWithNoTemporaryLeft) {
     names.push_back(e.path().filename().string());
   }
   EXPECT_EQ(names, std::vector<std::string>{"app.wasm"});
+}
+
+TEST_F(WasmArtifactTest, AReadFailingMidwayLeavesNoFileBehind) {
+  images_.fail_midway = true;
+  absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_NE(s.message().find("connection reset"), std::string::npos) << s;
+  ASSERT_TRUE(fs::is_directory(rootfs_ + "/usr/bin"));
+  EXPECT_TRUE(fs::is_empty(rootfs_ + "/usr/bin"));
 }
 
 TEST_F(WasmArtifactTest, ALayerOverTheSizeLimitIsRefusedBeforeReading) {
