@@ -91,11 +91,17 @@ std::optional<ListenAddress> parse_listen(absl::string_view text) {
   return ListenAddress{std::string(host), static_cast<uint16_t>(port)};
 }
 
+// `pass_over` (when given) is set for an error a PATH search goes past, as execvp does: not a
+// regular file, or no permission to look at it.
 absl::StatusOr<std::string> probe_candidate(const std::string& entry_path, const std::string& path,
-                                            const ProbeFn& probe) {
+                                            const ProbeFn& probe, bool* pass_over = nullptr) {
   absl::StatusOr<std::string> head = probe(path);
   if (!head.ok()) {
     if (head.status().code() == absl::StatusCode::kNotFound) return head.status();
+    if (pass_over != nullptr) {
+      *pass_over = head.status().code() == absl::StatusCode::kFailedPrecondition ||
+                   head.status().code() == absl::StatusCode::kPermissionDenied;
+    }
     absl::string_view why = head.status().code() == absl::StatusCode::kFailedPrecondition
                                 ? kNotRegular
                                 : head.status().message();
@@ -187,14 +193,15 @@ std::vector<std::string> entry_candidates(const std::string& entry_path, const P
 absl::StatusOr<std::string> resolve_entry(const std::string& entry_path, const Process& process,
                                           const ProbeFn& probe) {
   std::vector<std::string> candidates = entry_candidates(entry_path, process);
-  // As execvp does, a PATH entry that is not a regular file is passed over; its error is
-  // reported only when nothing else is found.
+  // As execvp does, a PATH entry that is not a regular file or may not be looked at (EACCES) is
+  // passed over; its error is reported only when nothing else is found.
   absl::Status first_error;
   for (const std::string& c : candidates) {
-    absl::StatusOr<std::string> found = probe_candidate(entry_path, c, probe);
+    bool pass_over = false;
+    absl::StatusOr<std::string> found = probe_candidate(entry_path, c, probe, &pass_over);
     if (found.ok()) return found;
     if (found.status().code() == absl::StatusCode::kNotFound) continue;
-    if (!absl::EndsWith(found.status().message(), kNotRegular)) return found.status();
+    if (!pass_over) return found.status();
     if (first_error.ok()) first_error = found.status();
   }
   if (!first_error.ok()) return first_error;

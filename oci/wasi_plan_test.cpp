@@ -28,6 +28,7 @@ absl::StatusOr<std::string> head_of(const std::string& kind) {
   if (kind == "script") return std::string("#!/bin/s", 8);
   if (kind == "wat") return std::string("(module ", 8);
   if (kind == "dir") return absl::FailedPreconditionError("not a regular file");
+  if (kind == "noaccess") return absl::PermissionDeniedError("Permission denied");
   return absl::InternalError("fixture: unknown file kind " + kind);
 }
 

@@ -8,6 +8,20 @@
 #include <openssl/sha.h>
 
 namespace ws::support {
+namespace {
+
+std::string to_hex(const std::array<uint8_t, 32>& digest) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (uint8_t b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
 
 std::array<uint8_t, 32> sha256(std::string_view data) {
   std::array<uint8_t, 32> out{};
@@ -18,16 +32,20 @@ std::array<uint8_t, 32> sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  std::array<uint8_t, 32> digest = sha256(data);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (uint8_t b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xF];
-  }
-  return out;
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+Sha256::Sha256() : ctx_(new SHA256_CTX) { SHA256_Init(static_cast<SHA256_CTX*>(ctx_)); }
+
+Sha256::~Sha256() { delete static_cast<SHA256_CTX*>(ctx_); }
+
+void Sha256::update(std::string_view data) {
+  SHA256_Update(static_cast<SHA256_CTX*>(ctx_), data.data(), data.size());
+}
+
+std::string Sha256::hex() {
+  std::array<uint8_t, 32> out{};
+  SHA256_Final(out.data(), static_cast<SHA256_CTX*>(ctx_));
+  return to_hex(out);
 }
 
 }  // namespace ws::support

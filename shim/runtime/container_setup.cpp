@@ -146,6 +146,23 @@ std::string rootfs_path(const std::string& bundle, const oci::Spec& spec) {
   return bundle + "/" + spec.root.path;
 }
 
+absl::Status mount_error(const absl::Status& s, size_t index) {
+  absl::StatusCode code;
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound:            // ENOENT: a missing source
+    case absl::StatusCode::kInvalidArgument:     // EINVAL: options the kernel refuses
+    case absl::StatusCode::kFailedPrecondition:  // ENOTDIR, EISDIR, ELOOP: a file for a directory
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case absl::StatusCode::kPermissionDenied:  // EACCES, EPERM
+      code = absl::StatusCode::kPermissionDenied;
+      break;
+    default:  // EBUSY, ENOMEM, EMFILE...: the host's fault, not the config's
+      code = absl::StatusCode::kInternal;
+  }
+  return absl::Status(code, absl::StrCat("config.json: mounts[", index, "]: ", s.message()));
+}
+
 absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, const oci::Spec& spec,
                                                    const std::vector<oci::PlannedMount>& mounts) {
   if (absl::Status s = setup_namespaces(spec); !s.ok()) return s;
@@ -163,12 +180,7 @@ absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, co
   root.fd = std::move(*fd);
   for (const oci::PlannedMount& m : mounts) {
     if (absl::Status s = apply_mount(root.fd.get(), bundle, m); !s.ok()) {
-      // What the spec asks cannot be done (a missing source, a mount point that is a file where
-      // a directory is needed): the config's fault, named by its field.
-      absl::StatusCode code = s.code() == absl::StatusCode::kPermissionDenied
-                                  ? s.code()
-                                  : absl::StatusCode::kInvalidArgument;
-      return absl::Status(code, absl::StrCat("config.json: mounts[", m.index, "]: ", s.message()));
+      return mount_error(s, m.index);
     }
   }
   if (spec.root.readonly && ::mount(nullptr, root.path.c_str(), nullptr,

@@ -21,6 +21,11 @@ struct ContainerRoot {
   UniqueFd fd;       // O_PATH descriptor of it
 };
 
+// A failed mount of mounts[index] as Create reports it: INVALID_ARGUMENT when the config asks what
+// cannot be done (missing source, not a directory, refused options), PERMISSION_DENIED for
+// EACCES/EPERM, INTERNAL for host faults (EBUSY, ENOMEM, EMFILE...); the message names mounts[i].
+absl::Status mount_error(const absl::Status& s, size_t index);
+
 // An init process: joins or creates the network/IPC/UTS namespaces the spec names, makes a
 // private (rslave) mount namespace, binds the rootfs onto itself, applies `mounts` (the spec's,
 // planned by oci::plan_mounts) inside it (targets resolved in the root), and makes it read-only

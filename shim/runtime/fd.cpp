@@ -18,6 +18,10 @@ absl::Status errno_status(int err, absl::string_view what) {
       return absl::PermissionDeniedError(msg);
     case EINVAL:
       return absl::InvalidArgumentError(msg);
+    case ENOTDIR:
+    case EISDIR:
+    case ELOOP:
+      return absl::FailedPreconditionError(msg);  // the filesystem is not shaped as asked
     default:
       return absl::InternalError(msg);
   }

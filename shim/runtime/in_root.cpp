@@ -31,6 +31,21 @@ int openat2_in_root(int root_fd, const std::string& path, int flags) {
 
 std::string fd_path(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
 
+absl::StatusOr<UniqueFd> reopen_regular(const UniqueFd& path_fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(path_fd.get(), &st) != 0) return errno_status(errno, path);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+  }
+  // The same inode through the magic link: no new path resolution, and the type is checked.
+  int fd;
+  do {
+    fd = ::open(fd_path(path_fd.get()).c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno_status(errno, absl::StrCat(path, ": reopen"));
+  return UniqueFd(fd);
+}
+
 absl::StatusOr<UniqueFd> open_in_root(int root_fd, const std::string& path, int flags) {
   int fd = openat2_in_root(root_fd, path, flags);
   if (fd < 0) return errno_status(errno, path);
@@ -66,11 +81,17 @@ absl::StatusOr<UniqueFd> make_in_root(int root_fd, const std::string& path, bool
 }
 
 absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string& path) {
-  absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, path, O_RDONLY);
-  if (!fd.ok()) return fd.status();
+  absl::StatusOr<UniqueFd> path_fd = open_in_root(root_fd, path, O_PATH);
+  if (!path_fd.ok()) return path_fd.status();
+  absl::StatusOr<UniqueFd> fd = reopen_regular(*path_fd, path);
+  if (!fd.ok()) {
+    if (fd.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": not a file"));
+    }
+    return fd.status();
+  }
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return errno_status(errno, path);
-  if (!S_ISREG(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": not a file"));
   std::vector<uint8_t> out(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < out.size()) {
@@ -85,17 +106,14 @@ absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string
 }
 
 absl::StatusOr<std::string> probe_in_root(int root_fd, const std::string& path) {
-  absl::StatusOr<UniqueFd> fd = open_in_root(root_fd, path, O_RDONLY | O_NONBLOCK);
-  if (!fd.ok()) {
-    if (fd.status().code() == absl::StatusCode::kNotFound) return fd.status();
+  absl::StatusOr<UniqueFd> path_fd = open_in_root(root_fd, path, O_PATH);
+  if (!path_fd.ok()) {
+    if (path_fd.status().code() == absl::StatusCode::kNotFound) return path_fd.status();
     if (errno == ENOTDIR) return absl::NotFoundError(absl::StrCat(path, ": not found"));
-    return fd.status();
+    return path_fd.status();
   }
-  struct stat st;
-  if (::fstat(fd->get(), &st) != 0) return errno_status(errno, path);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
-  }
+  absl::StatusOr<UniqueFd> fd = reopen_regular(*path_fd, path);
+  if (!fd.ok()) return fd.status();
   char head[8];
   ssize_t n;
   do {

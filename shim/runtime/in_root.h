@@ -18,6 +18,11 @@ absl::StatusOr<UniqueFd> open_in_root(int root_fd, const std::string& path, int 
 // component as an empty file when `file` (else a directory). Returns an O_PATH descriptor.
 absl::StatusOr<UniqueFd> make_in_root(int root_fd, const std::string& path, bool file);
 
+// Reopens the O_PATH descriptor `path_fd` for reading (O_RDONLY|O_NOCTTY|O_NONBLOCK) through
+// /proc/self/fd, after fstat shows a regular file: a device or FIFO is never opened.
+// FAILED_PRECONDITION when it is not a regular file; `path` only names it in errors.
+absl::StatusOr<UniqueFd> reopen_regular(const UniqueFd& path_fd, const std::string& path);
+
 // Reads the whole regular file `path` resolved in the root.
 absl::StatusOr<std::vector<uint8_t>> read_in_root(int root_fd, const std::string& path);
 

@@ -4,11 +4,16 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "oci/wasi_plan.h"
 
@@ -74,6 +79,60 @@ TEST_F(InRootTest, MakeNeverCreatesOutsideTheRoot) {
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_TRUE(fs::is_directory(root_ + dir_ + "/outside/sub"));
   EXPECT_FALSE(fs::exists(dir_ + "/outside/sub"));
+}
+
+// Runs `f` in a child killed by SIGALRM after 5 s: true when it returned true in time (a blocking
+// open of a FIFO would hang the test binary rather than fail it otherwise).
+bool in_time(const std::function<bool()>& f) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::alarm(5);
+    ::_exit(f() ? 0 : 1);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Whether the node at `host_path` was opened (not merely O_PATH-resolved) while `f` ran.
+bool opened_during(const std::string& host_path, const std::function<void()>& f) {
+  UniqueFd in(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  EXPECT_TRUE(in.valid());
+  EXPECT_GE(::inotify_add_watch(in.get(), host_path.c_str(), IN_OPEN), 0);
+  f();
+  alignas(inotify_event) char buf[4096];
+  return ::read(in.get(), buf, sizeof(buf)) > 0;
+}
+
+// A FIFO or a device at the entry path is refused without being opened: no hang on a FIFO with
+// no writer, no device open (and no controlling terminal) in the privileged shim.
+TEST_F(InRootTest, SpecialFilesAreNeverOpened) {
+  std::vector<std::string> nodes = {"/fifo.wasm"};
+  ASSERT_EQ(::mkfifo((root_ + "/fifo.wasm").c_str(), 0644), 0);
+  struct stat null_st;
+  if (::geteuid() == 0 && ::stat("/dev/null", &null_st) == 0 &&
+      ::mknod((root_ + "/null.wasm").c_str(), S_IFCHR | 0666, null_st.st_rdev) == 0) {
+    nodes.push_back("/null.wasm");
+  } else {
+    std::fprintf(stderr, "no char device in the rootfs (needs root): only the FIFO is checked\n");
+  }
+  int root_fd = fd_.get();
+  for (const std::string& node : nodes) {
+    SCOPED_TRACE(node);
+    EXPECT_TRUE(in_time([&] {
+      absl::StatusOr<std::string> p = probe_in_root(root_fd, node);
+      absl::StatusOr<std::vector<uint8_t>> r = read_in_root(root_fd, node);
+      return p.status().code() == absl::StatusCode::kFailedPrecondition &&
+             r.status().code() == absl::StatusCode::kInvalidArgument;
+    }));
+    EXPECT_FALSE(opened_during(root_ + node, [&] { (void)probe_in_root(root_fd, node); }));
+  }
+  // A regular file is still opened and read.
+  std::ofstream(root_ + "/app.wasm") << "\0asm";
+  EXPECT_TRUE(opened_during(root_ + "/app.wasm", [&] {
+    absl::StatusOr<std::string> p = probe_in_root(root_fd, "/app.wasm");
+    EXPECT_TRUE(p.ok()) << p.status();
+  }));
 }
 
 TEST_F(InRootTest, MakeCreatesFilesAndDirectories) {

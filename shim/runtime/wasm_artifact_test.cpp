@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -45,7 +46,15 @@ class FakeImages : public ImageContent {
     return absl::NotFoundError(d + ": not found");
   }
 
+  absl::Status stream_blob(const std::string& d, int64_t max,
+                           const std::function<absl::Status(absl::string_view)>& sink) override {
+    if (!fail_midway) return ImageContent::stream_blob(d, max, sink);
+    if (absl::Status s = sink(absl::string_view(served_module).substr(0, 4)); !s.ok()) return s;
+    return absl::UnavailableError("containerd: content: connection reset");
+  }
+
   std::map<std::string, std::string> blobs;
+  bool fail_midway = false;
   std::string target_key = "manifest";
   std::string target_type = "application/vnd.oci.image.manifest.v1+json";
   std::string served_module = kModule;
@@ -86,6 +95,35 @@ TEST_F(WasmArtifactTest, TheModuleIsWrittenAtTheEntryPath) {
   struct stat st;
   ASSERT_EQ(::stat((rootfs_ + "/usr/bin/app.wasm").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0755u);
+}
+
+TEST_F(WasmArtifactTest, TheModuleIsRenamedIntoPlaceWithNoTemporaryLeft) {
+  fs::create_directories(rootfs_ + "/usr");
+  fs::create_symlink("bin", rootfs_ + "/usr/sbin");  // unrelated; /usr/bin is made
+  ASSERT_TRUE(materialise_wasm_artifact(images_, "c1", spec_, rootfs_).ok());
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(rootfs_ + "/usr/bin")) {
+    names.push_back(e.path().filename().string());
+  }
+  EXPECT_EQ(names, std::vector<std::string>{"app.wasm"});
+}
+
+TEST_F(WasmArtifactTest, AReadFailingMidwayLeavesNoFileBehind) {
+  images_.fail_midway = true;
+  absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_NE(s.message().find("connection reset"), std::string::npos) << s;
+  ASSERT_TRUE(fs::is_directory(rootfs_ + "/usr/bin"));
+  EXPECT_TRUE(fs::is_empty(rootfs_ + "/usr/bin"));
+}
+
+TEST_F(WasmArtifactTest, ALayerOverTheSizeLimitIsRefusedBeforeReading) {
+  images_.blobs["manifest"] = R"({"layers":[{"mediaType":"application/wasm","digest":")" +
+                              digest(kModule) + R"(","size":4294967296}]})";
+  absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("over the limit"), std::string::npos) << s;
+  EXPECT_FALSE(fs::exists(rootfs_ + "/usr/bin/app.wasm"));
 }
 
 TEST_F(WasmArtifactTest, AnIndexPicksTheWasiManifest) {
@@ -134,7 +172,8 @@ TEST_F(WasmArtifactTest, HostileLinksNeverLeadTheModuleOutOfTheRoot) {
     fs::create_symlink(target, rootfs_ + "/usr/bin");  // resolves inside the root, to nothing
     absl::Status s = materialise_wasm_artifact(images_, "c1", spec_, rootfs_);
     EXPECT_TRUE(fs::is_empty(dir_ + "/outside"));
-    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_NE(s.message().find("process.args[0] \"app.wasm\""), std::string::npos) << s;
     EXPECT_NE(s.message().find("Wasm artifact docker.io/x/app:1: write the module to "
                                "/usr/bin/app.wasm"),
               std::string::npos)

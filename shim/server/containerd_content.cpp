@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/match.h"
@@ -61,39 +62,51 @@ class ContainerdContent : public ImageContent {
   }
 
   absl::StatusOr<std::string> read_blob(const std::string& digest, int64_t max_bytes) override {
+    std::string out;
+    absl::Status s = stream_blob(digest, max_bytes, [&out](absl::string_view chunk) {
+      out.append(chunk.data(), chunk.size());
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  absl::Status stream_blob(const std::string& digest, int64_t max_bytes,
+                           const std::function<absl::Status(absl::string_view)>& sink) override {
     grpc::ClientContext ctx;
-    prepare(ctx);
+    // 10 s plus one second per 16 MiB the blob may hold: a large module is not cut off.
+    prepare(ctx, std::chrono::seconds(std::max<int64_t>(max_bytes, 0) >> 24));
     content::ReadContentRequest req;
     req.set_digest(digest);
     std::unique_ptr<grpc::ClientReader<content::ReadContentResponse>> reader =
         content_->Read(&ctx, req);
-    std::string out;
+    int64_t done = 0;
     content::ReadContentResponse chunk;
-    while (reader->Read(&chunk)) {
-      if (chunk.offset() != static_cast<int64_t>(out.size())) {
-        ctx.TryCancel();
-        reader->Finish();
-        return absl::InternalError(absl::StrCat("containerd: content ", digest, ": chunk at ",
-                                                chunk.offset(), ", expected ", out.size()));
-      }
-      if (static_cast<int64_t>(out.size() + chunk.data().size()) > max_bytes) {
-        ctx.TryCancel();
-        reader->Finish();
-        return absl::FailedPreconditionError(
-            absl::StrCat("containerd: content ", digest, ": larger than ", max_bytes, " bytes"));
-      }
-      out += chunk.data();
-    }
-    if (absl::Status s = to_status(reader->Finish(), "containerd: content " + digest); !s.ok()) {
+    auto stop = [&](absl::Status s) {
+      ctx.TryCancel();
+      reader->Finish();
       return s;
+    };
+    while (reader->Read(&chunk)) {
+      if (chunk.offset() != done) {
+        return stop(absl::InternalError(absl::StrCat("containerd: content ", digest, ": chunk at ",
+                                                     chunk.offset(), ", expected ", done)));
+      }
+      if (done + static_cast<int64_t>(chunk.data().size()) > max_bytes) {
+        return stop(absl::FailedPreconditionError(
+            absl::StrCat("containerd: content ", digest, ": larger than ", max_bytes, " bytes")));
+      }
+      if (absl::Status s = sink(chunk.data()); !s.ok()) return stop(s);
+      done += static_cast<int64_t>(chunk.data().size());
     }
-    return out;
+    return to_status(reader->Finish(), "containerd: content " + digest);
   }
 
  private:
-  void prepare(grpc::ClientContext& ctx) const {
+  void prepare(grpc::ClientContext& ctx,
+               std::chrono::seconds extra = std::chrono::seconds(0)) const {
     ctx.AddMetadata("containerd-namespace", ns_);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10) + extra);
   }
 
   std::unique_ptr<containers::Containers::Stub> containers_;

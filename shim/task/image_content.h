@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "oci/wasm_artifact.h"
 
 namespace ws::shim {
@@ -19,6 +21,14 @@ class ImageContent {
   virtual absl::StatusOr<oci::Descriptor> image_target(const std::string& image) = 0;
   // The whole blob; FAILED_PRECONDITION when it is larger than `max_bytes`.
   virtual absl::StatusOr<std::string> read_blob(const std::string& digest, int64_t max_bytes) = 0;
+  // The blob in order, chunk by chunk, to `sink` (its error stops the read and is returned);
+  // FAILED_PRECONDITION once more than `max_bytes` arrive. By default one chunk from read_blob.
+  virtual absl::Status stream_blob(const std::string& digest, int64_t max_bytes,
+                                   const std::function<absl::Status(absl::string_view)>& sink) {
+    absl::StatusOr<std::string> all = read_blob(digest, max_bytes);
+    if (!all.ok()) return all.status();
+    return sink(*all);
+  }
 };
 
 }  // namespace ws::shim

@@ -53,6 +53,15 @@ else
 fi
 
 ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1
+# dockerd (when the docker load part runs) goes with containerd, whatever stops the test.
+dockerd_pid=""
+image_test_cleanup() {
+  local rc=$?
+  if [[ -n "$dockerd_pid" ]]; then kill -9 "$dockerd_pid" 2>/dev/null; fi
+  (exit $rc)
+  ws_ctrd_cleanup
+}
+trap image_test_cleanup EXIT
 echo "# containerd: $("$containerd_bin" --version)"
 work="$WS_CTRD_DIR/work"
 mkdir -p "$work"
@@ -98,6 +107,7 @@ if [[ -x "$trixie/usr/sbin/dockerd" && -x "$trixie/usr/bin/docker" ]]; then
   kill "$dockerd_pid"
   for _ in $(seq 1 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$dockerd_pid" 2>/dev/null
+  dockerd_pid=""
   grep " $D" /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l
 else
   echo "ok - docker load # SKIP no dockerd (support/scripts/fetch-trixie.sh docker.io docker-cli)"
@@ -185,8 +195,10 @@ check "annotation io.wasmshim.timeout stops the guest with 124" $? "rc=$rc out: 
 out=$(run --annotation io.wasmshim.max-memory=64K "$IMG" m5 docroot.wasm); rc=$?
 contains "$out" "exceeds the limit of 1 pages" && [[ $rc -eq 134 ]]
 check "annotation io.wasmshim.max-memory caps linear memory" $? "rc=$rc out: $out"
-port=$((20000 + RANDOM % 20000))
-( run --net-host --annotation "io.wasmshim.tcplisten=127.0.0.1:$port" "$IMG" m6 /serve.wasm \
+# A port free a moment ago (the kernel picks it; released before the container binds it).
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+( run --net-host --annotation io.wasmshim.timeout=60 \
+    --annotation "io.wasmshim.tcplisten=127.0.0.1:$port" "$IMG" m6 /serve.wasm \
     >"$work/m6.out" 2>&1; echo $? >"$work/m6.rc" ) &
 runner=$!
 reply=$(/usr/bin/python3 - "$port" <<'PY'
@@ -202,11 +214,14 @@ else:
 s.sendall(b"tester\n")
 print(s.recv(200).decode().strip())
 PY
-)
+); client_rc=$?
+# A client that got nowhere leaves the guest waiting for its connection: stop it so `wait` returns.
+if [[ $client_rc -ne 0 ]]; then ctrx tasks kill -s 9 m6 >/dev/null 2>&1; fi
 wait "$runner"
 [[ "$reply" == "hello tester from a wasm listener" && "$(cat "$work/m6.rc")" == 0 ]] &&
   contains "$(cat "$work/m6.out")" "served one connection"
 check "annotation io.wasmshim.tcplisten hands the guest a listening socket" $? "reply: $reply" \
+  "client rc=$client_rc" \
   "rc=$(cat "$work/m6.rc") out: $(cat "$work/m6.out")"
 
 # 5. Configs the shim cannot honour: Create fails naming the field, nothing is left behind.

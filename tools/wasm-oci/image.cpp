@@ -55,6 +55,17 @@ absl::StatusOr<std::string> image_path(const std::string& path, const std::strin
 class Layer {
  public:
   absl::Status add(TarEntry e, const std::string& option) {
+    // The entry path is relative to the image root: no absolute path, no "..", "." or empty part.
+    if (e.path.empty() || e.path[0] == '/') {
+      return invalid(
+          absl::StrCat(option, ": \"", e.path, "\" is not a relative path in the image"));
+    }
+    for (absl::string_view p : absl::StrSplit(e.path, '/')) {
+      if (p.empty() || p == "." || p == "..") {
+        return invalid(
+            absl::StrCat(option, ": \"", e.path, "\" has an empty, '.' or '..' component"));
+      }
+    }
     // Parents first (directories 0755), so the tar never names a child before its directory.
     std::vector<std::string> parts = absl::StrSplit(e.path, '/');
     std::string prefix;
@@ -128,8 +139,9 @@ absl::Status add_tree(Layer& layer, const ImageInput::Add& add) {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(add.source, ec), end; !ec && it != end;
        it.increment(ec)) {
-    std::string rel = fs::relative(it->path(), add.source, ec).generic_string();
-    if (ec) break;
+    // Lexical, not fs::relative: that resolves symlinks, so a link would be packed under its
+    // target's path (or "../.." for a target outside the tree) instead of its own name.
+    std::string rel = it->path().lexically_relative(add.source).generic_string();
     absl::StatusOr<TarEntry> e = host_entry(it->path(), absl::StrCat(*dest, "/", rel), option);
     if (!e.ok()) return e.status();
     if (absl::Status s = layer.add(std::move(*e), option); !s.ok()) return s;
@@ -170,12 +182,15 @@ Json image_config(const ImageInput& in, const std::vector<std::string>& diff_ids
   if (!in.env.empty()) cfg["Env"] = in.env;
   if (!in.labels.empty()) cfg["Labels"] = in.labels;
   if (!in.workdir.empty()) cfg["WorkingDir"] = in.workdir;
+  // With no tar layer (an artifact) the one history entry made none: say so, as the spec asks.
+  Json history = {{"created", kEpoch}, {"created_by", "wasm-oci"}};
+  if (diff_ids.empty()) history["empty_layer"] = true;
   return Json{{"created", kEpoch},
               {"architecture", in.arch},
               {"os", in.os},
               {"config", cfg},
               {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
-              {"history", {{{"created", kEpoch}, {"created_by", "wasm-oci"}}}}};
+              {"history", {history}}};
 }
 
 std::string tag_of(const std::string& ref) {
@@ -229,10 +244,20 @@ absl::StatusOr<BuiltImage> build_image(const ImageInput& in, ImageFormat format)
   std::string ref_in = in.ref.empty() ? fs::path(in.module_file).stem().string() : in.ref;
   absl::StatusOr<std::string> ref = normalize_ref(ref_in);
   if (!ref.ok()) return ref.status();
+  if (!in.workdir.empty() && in.workdir != "/") {
+    absl::StatusOr<std::string> wd = image_path(in.workdir, "--workdir");
+    if (!wd.ok()) return wd.status();
+    if (absl::StrCat("/", *wd) != in.workdir) {
+      return invalid(
+          absl::StrCat("--workdir ", in.workdir, ": not a clean path (write /", *wd, ")"));
+    }
+  }
   std::string layer, diff_id;
   const char* layer_type = kLayerTar;
   if (format == ImageFormat::kArtifact) {
     if (!in.adds.empty()) return invalid("--add: an artifact image holds only the module");
+    absl::StatusOr<std::string> at = image_path(module_path_of(in), "--module-path");
+    if (!at.ok()) return at.status();
     absl::StatusOr<std::string> module = read_module(in);
     if (!module.ok()) return module.status();
     layer = std::move(*module);

@@ -49,6 +49,7 @@ class ImageTest : public ::testing::Test {
     in.cmd = {"arg1"};
     in.labels = {{"org.example", "yes"}};
     in.ref = "wasmshim/test:1";
+    in.workdir = "/docroot";
     return in;
   }
 
@@ -106,6 +107,8 @@ TEST_F(ImageTest, OciLayoutIsCompleteAndConsistent) {
   EXPECT_EQ(config["config"]["Cmd"], Json::array({"arg1"}));
   EXPECT_EQ(config["config"]["Env"], Json::array({"PATH=/", "GREETING=hi"}));
   EXPECT_EQ(config["config"]["Labels"]["org.example"], "yes");
+  EXPECT_FALSE(config["history"][0].contains("empty_layer"));
+  EXPECT_EQ(config["config"]["WorkingDir"], "/docroot");
   // diff_id: the digest of the uncompressed layer.
   absl::StatusOr<std::vector<TarEntry>> entries = read_tar(layer);
   ASSERT_TRUE(entries.ok()) << entries.status();
@@ -190,9 +193,59 @@ TEST_F(ImageTest, ArtifactLayerIsTheModule) {
   Json config = Json::parse(blob(files, manifest["config"]));
   EXPECT_EQ(config["rootfs"]["diff_ids"], Json::array());
   EXPECT_EQ(config["config"]["Entrypoint"], Json::array({"/app.wasm"}));
+  ASSERT_EQ(config["history"].size(), 1u);
+  EXPECT_EQ(config["history"][0]["empty_layer"], true);
   in = input();
   EXPECT_EQ(build_image(in, ImageFormat::kArtifact).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // The module path is checked as in a tar image.
+  for (const char* bad : {"app.wasm", "/a/../../app.wasm", "/"}) {
+    in = input();
+    in.adds.clear();
+    in.module_path = bad;
+    absl::Status s = build_image(in, ImageFormat::kArtifact).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("--module-path"), std::string::npos) << s;
+  }
+}
+
+// A symlink is packed as a symlink under its own name with its own target text, whether the
+// target is inside the added tree or outside it (fs::relative would resolve it to "../..").
+TEST_F(ImageTest, SymlinksKeepTheirNameAndTarget) {
+  fs::path tree = dir_ / "tree";
+  write("tree/sub/real.txt", "real");
+  write("outside.txt", "outside");
+  fs::create_symlink("sub/real.txt", tree / "inside-link");
+  fs::create_symlink((dir_ / "outside.txt").string(), tree / "sub" / "outside-link");
+  fs::create_symlink("../../../etc/passwd", tree / "up-link");
+  ImageInput in = input();
+  in.adds = {{tree.string(), "/srv"}};
+  absl::StatusOr<BuiltImage> img = build_image(in, ImageFormat::kDocker);
+  ASSERT_TRUE(img.ok()) << img.status();
+  auto files = files_of(img->archive);
+  Json docker = Json::parse(files["manifest.json"]);
+  absl::StatusOr<std::vector<TarEntry>> entries =
+      read_tar(files[docker[0]["Layers"][0].get<std::string>()]);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::map<std::string, TarEntry> by_path;
+  for (const TarEntry& e : *entries) {
+    EXPECT_EQ(e.path.find(".."), std::string::npos) << e.path;
+    by_path[e.path] = e;
+  }
+  struct Want {
+    std::string path;
+    std::string target;
+  };
+  for (const Want& w : {Want{"srv/inside-link", "sub/real.txt"},
+                        Want{"srv/sub/outside-link", (dir_ / "outside.txt").string()},
+                        Want{"srv/up-link", "../../../etc/passwd"}}) {
+    ASSERT_TRUE(by_path.count(w.path)) << w.path;
+    EXPECT_EQ(by_path[w.path].kind, TarEntry::Kind::kSymlink) << w.path;
+    EXPECT_EQ(by_path[w.path].data, w.target) << w.path;
+  }
+  ASSERT_TRUE(by_path.count("srv/sub/real.txt"));
+  EXPECT_EQ(by_path["srv/sub/real.txt"].kind, TarEntry::Kind::kFile);
+  EXPECT_EQ(by_path["srv/sub/real.txt"].data, "real");
 }
 
 TEST_F(ImageTest, BadInputIsRefusedWithTheOption) {
@@ -221,6 +274,9 @@ TEST_F(ImageTest, BadInputIsRefusedWithTheOption) {
        },
        "added twice"},
       {[&](ImageInput& in) { in.module_path = "/"; }, "names the root"},
+      {[&](ImageInput& in) { in.workdir = "srv"; }, "--workdir srv: the path in the image must"},
+      {[&](ImageInput& in) { in.workdir = "/srv/../.."; }, "--workdir /srv/../..: '..'"},
+      {[&](ImageInput& in) { in.workdir = "/srv//x/"; }, "not a clean path"},
       {[&](ImageInput& in) { in.ref = "Bad/Name:1"; }, "lowercase"},
   };
   for (const Case& c : cases) {
