@@ -6,10 +6,13 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -204,6 +207,45 @@ TEST(CacheMiss, TheFillHoldsNoneOfTheCallersDescriptors) {
   }
   EXPECT_EQ(call_f(**m), 67);
   wait_for_exit(pid);
+  EXPECT_EQ(artifacts_in(dir), 1u);
+}
+
+// A run as a process: stdout and stderr on a pipe, a miss that starts a fill, an exit code.
+// The reader sees exactly the run's output and its end-of-file when the run exits, and the
+// run's exit status is its own.
+TEST(CacheMiss, ARunsOutputAndExitCodeAreItsOwn) {
+  std::string dir = fresh_dir("run");
+  std::vector<uint8_t> wasm = ws::testing::wat_to_wasm(big_wat(400));
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  pid_t run = fork();
+  ASSERT_GE(run, 0);
+  if (run == 0) {
+    dup2(p[1], 1);
+    dup2(p[1], 2);
+    close(p[0]);
+    close(p[1]);
+    auto m = engine_for(dir, 0).load(wasm);
+    if (!m.ok() || !(*m)->fill_started) _exit(90);
+    std::string line = absl::StrCat((*m)->fill_pid, " ", call_f(**m), "\n");
+    (void)!write(1, line.data(), line.size());
+    _exit(7);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(p[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(run, &status, 0), run);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+  int fill_pid = 0, result = 0;
+  ASSERT_EQ(sscanf(out.c_str(), "%d %d\n", &fill_pid, &result), 2) << out;
+  EXPECT_EQ(out, absl::StrCat(fill_pid, " 67\n"));
+  if (!alive(fill_pid)) std::cerr << "note: the fill ended before the run's output did\n";
+  wait_for_exit(fill_pid);
   EXPECT_EQ(artifacts_in(dir), 1u);
 }
 
