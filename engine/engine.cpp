@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/aot.h"
+#include "engine/cache_fill.h"
 #include "engine/codegen/codegen.h"
 #include "engine/decode/decoder.h"
 #include "engine/runtime/intrinsics.h"
@@ -107,6 +108,44 @@ absl::Status compile_through_cache(CompiledModule& cm, const support::ArtifactCa
   return absl::OkStatus();
 }
 
+// Bytes of function bodies: what the compile time of an artifact grows with.
+uint64_t code_bytes(const Module& m) {
+  uint64_t total = 0;
+  for (const Code& c : m.codes) total += c.body.size;
+  return total;
+}
+
+// The background fill's body (in the forked process): compile, store, report by exit code.
+int fill_cache(const CompiledModule& cm, const support::ArtifactCache& cache, const aot::Key& key,
+               int threads) {
+  if (cache.lookup(key.digest())) return 0;  // a fill that just finished stored it
+  absl::StatusOr<std::vector<uint8_t>> artifact =
+      aot::compile_artifact(*cm.module, cm.info, key, threads);
+  if (!artifact.ok()) return 1;
+  return cache.insert(key.digest(), *artifact).ok() ? 0 : 2;
+}
+
+// A miss of a large module: a background process fills the cache while this run goes lazy.
+absl::Status run_lazily_and_fill(CompiledModule& cm, const support::ArtifactCache* cache,
+                                 const aot::Key& key, const EngineOptions& options) {
+  if (cache != nullptr) {
+    absl::StatusOr<int> pid = start_cache_fill(cache->dir(), key.digest(), [&] {
+      return fill_cache(cm, *cache, key, options.compile_threads);
+    });
+    if (!pid.ok()) {
+      support::log_warning(absl::StrCat("artifact cache: ", pid.status().message(),
+                                        "; this run does not fill the cache"));
+    } else {
+      cm.fill_started = *pid > 0;
+      cm.fill_pid = *pid;
+    }
+  }
+  EngineOptions lazy = options;
+  lazy.tier = EngineOptions::Tier::kLazy;
+  cm.tier = EngineOptions::Tier::kLazy;
+  return compile_code(cm, lazy);
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
@@ -149,8 +188,19 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
   if (!info.ok()) return info.status();
   cm->validate_seconds = seconds_since(t1);
   cm->info = std::move(*info);
-  absl::Status s = cache ? compile_through_cache(*cm, *cache, *key, options_.compile_threads)
-                         : compile_code(*cm, options_);
+  using Miss = EngineOptions::Miss;
+  bool eager_miss = options_.miss == Miss::kEager ||
+                    (options_.miss == Miss::kAuto &&
+                     code_bytes(*cm->module) < options_.eager_miss_max_code_bytes);
+  absl::Status s;
+  if (!cache) {
+    s = compile_code(*cm, options_);
+    cm->tier = options_.tier;
+  } else if (eager_miss) {
+    s = compile_through_cache(*cm, *cache, *key, options_.compile_threads);
+  } else {
+    s = run_lazily_and_fill(*cm, options_.miss == Miss::kAuto ? &*cache : nullptr, *key, options_);
+  }
   if (!s.ok()) return s;
   return std::shared_ptr<const CompiledModule>(std::move(cm));
 }

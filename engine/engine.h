@@ -30,8 +30,27 @@ struct CacheOptions {
 struct EngineOptions {
   // kEager compiles every function before load() returns; kLazy compiles each function at its
   // first call (cold starts of big modules), see compile_lazy in engine/codegen/codegen.h.
-  // With the cache enabled, a miss compiles a whole artifact whatever the tier.
+  // With the cache enabled, a miss follows `miss` below.
   enum class Tier { kEager, kLazy };
+  // What load() does on a cache miss (cache enabled):
+  //  kAuto: a module whose function bodies total less than eager_miss_max_code_bytes is
+  //    compiled to an artifact, stored and mapped before load() returns (hello-sized modules:
+  //    about 0.2 s). A larger one runs on the lazy tier now, and a detached background process
+  //    compiles its artifact into the cache so that the next run is warm (sqlite3's 1.1 MB of
+  //    code: ~50-60 s to the first instruction with the whole artifact first, ~0.1 s lazily).
+  //  kEager: always compile and store the artifact first (the behaviour before kAuto).
+  //  kLazy: always run on the lazy tier and start no background fill (this run stores nothing).
+  // The background fill: load() forks (before the lazy JIT starts any thread) a double-forked,
+  // setsid'd process at SCHED_IDLE and nice 19, with stdin/stdout/stderr on /dev/null and every
+  // other descriptor closed, so it never writes to the run's output nor keeps a pipe, FIFO or
+  // socket of the caller open (a shim's Wait/Delete do not wait for it). It holds an flock on
+  // `<cache dir>/.fill-<digest>.lock`: a miss that finds the lock held starts no second fill.
+  // It compiles with aot::compile_artifact, inserts through support::ArtifactCache and _exits.
+  // It stays in the caller's namespaces and cgroup: in a container it is charged to the
+  // container and dies with it (killed fills leave only a temporary file, see the cache).
+  enum class Miss { kAuto, kEager, kLazy };
+  Miss miss = Miss::kAuto;
+  uint64_t eager_miss_max_code_bytes = 16 << 10;
   Features features;  // all supported proposals by default
   int opt_level = 2;  // LLVM optimisation level 0..3
   Tier tier = Tier::kEager;
@@ -56,6 +75,11 @@ struct CompiledModule {
   // one a miss stored (empty without a cache).
   bool from_cache = false;
   std::string artifact_path;
+  // The tier the code runs on (kEager also for code mapped from an artifact), and whether a
+  // miss started a background fill of the cache (fill_pid: its process, 0 when none).
+  EngineOptions::Tier tier = EngineOptions::Tier::kEager;
+  bool fill_started = false;
+  int fill_pid = 0;
   double key_seconds = 0;    // aot::make_key: hashing the module
   double cache_seconds = 0;  // lookup, insert and mapping of the artifact
 };
@@ -70,10 +94,10 @@ class Engine {
   // (the message names the section or function, the offset and the reason); UNIMPLEMENTED for
   // instructions the compiler does not support yet.
   // With options.cache enabled, a module compiled before (same bytes, engine build, CPU and
-  // opt level) is mapped from its artifact in the cache; a miss compiles an artifact, stores it
-  // and maps the stored file. A cache that cannot be used costs one warning (support/log) and
-  // the module is compiled in memory; a damaged or mismatched artifact one log line and a
-  // recompile that replaces it.
+  // opt level) is mapped from its artifact in the cache; a miss follows options.miss (compile,
+  // store and map an artifact, or run lazily while a background process fills the cache). A cache
+  // that cannot be used costs one warning (support/log) and the module is compiled in memory; a
+  // damaged or mismatched artifact one log line and a recompile that replaces it.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load(std::vector<uint8_t> bytes) const;
   // As load(), reading `path`; errors name the file.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load_file(const std::string& path) const;

@@ -38,6 +38,7 @@ enum class ValueOption {
   kMaxMemory,
   kTimeout,
   kOptLevel,
+  kTier,
   kCacheDir,
   kCacheMax
 };
@@ -50,6 +51,7 @@ std::optional<ValueOption> value_option(absl::string_view name) {
   if (name == "--max-memory") return ValueOption::kMaxMemory;
   if (name == "--timeout") return ValueOption::kTimeout;
   if (name == "--opt-level") return ValueOption::kOptLevel;
+  if (name == "--tier") return ValueOption::kTier;
   if (name == "--cache-dir") return ValueOption::kCacheDir;
   if (name == "--cache-max") return ValueOption::kCacheMax;
   return std::nullopt;
@@ -99,6 +101,12 @@ absl::Status apply_value(RunOptions& out, ValueOption option, absl::string_view 
                            absl::StrCat("expected 0, 1, 2 or 3, got \"", value, "\""));
       }
       out.opt_level = value[0] - '0';
+      return absl::OkStatus();
+    case ValueOption::kTier:
+      if (value != "eager" && value != "lazy") {
+        return usage_error("--tier", absl::StrCat("expected eager or lazy, got \"", value, "\""));
+      }
+      out.tier = std::string(value);
       return absl::OkStatus();
     case ValueOption::kCacheDir:
       if (value.empty()) return usage_error("--cache-dir", "expected a directory");

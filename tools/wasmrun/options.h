@@ -39,7 +39,11 @@ struct RunOptions {
   bool trap_unknown_imports = false;
   std::optional<uint64_t> max_memory_bytes;
   std::optional<double> timeout_seconds;
-  int opt_level = 2;                        // --opt-level / -O0..-O3
+  int opt_level = 2;  // --opt-level / -O0..-O3
+  // --tier: "eager" compiles every function (the artifact, on a cache miss) before running;
+  // "lazy" compiles each function at its first call and stores no artifact on a miss; empty:
+  // the engine's miss policy (EngineOptions::Miss::kAuto).
+  std::string tier;
   std::optional<std::string> cache_dir;     // --cache-dir; else $WASMSHIM_CACHE_DIR or the default
   bool no_cache = false;                    // --no-cache: compile in memory, touch no cache
   std::optional<uint64_t> cache_max_bytes;  // --cache-max: size bound of the cache directory

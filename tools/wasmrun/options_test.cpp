@@ -132,6 +132,15 @@ TEST(ParseOptions, CacheAndOptimisationLevel) {
   EXPECT_THAT(usage_text(), HasSubstr("--no-cache"));
 }
 
+TEST(ParseOptions, Tier) {
+  EXPECT_EQ(parse({"m.wasm"})->tier, "");
+  EXPECT_EQ(parse({"--tier", "lazy", "m.wasm"})->tier, "lazy");
+  EXPECT_EQ(parse({"--tier=eager", "m.wasm"})->tier, "eager");
+  EXPECT_THAT(error_of({"--tier", "fast", "m.wasm"}),
+              HasSubstr("--tier: expected eager or lazy, got \"fast\""));
+  EXPECT_THAT(usage_text(), HasSubstr("--tier eager|lazy"));
+}
+
 TEST(ParseByteSize, Suffixes) {
   EXPECT_EQ(*parse_byte_size("65536"), 65536u);
   EXPECT_EQ(*parse_byte_size("64k"), 65536u);

@@ -176,6 +176,11 @@ int run_module(const RunOptions& options) {
   engine::EngineOptions engine_options;
   engine_options.opt_level = options.opt_level;
   engine_options.cache.enabled = !options.no_cache;
+  if (options.tier == "eager") engine_options.miss = engine::EngineOptions::Miss::kEager;
+  if (options.tier == "lazy") {
+    engine_options.tier = engine::EngineOptions::Tier::kLazy;
+    engine_options.miss = engine::EngineOptions::Miss::kLazy;
+  }
   if (options.cache_dir) engine_options.cache.dir = *options.cache_dir;
   if (options.cache_max_bytes) engine_options.cache.max_bytes = *options.cache_max_bytes;
   engine::Engine engine(engine_options);

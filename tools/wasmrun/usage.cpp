@@ -26,6 +26,10 @@ options:
   --timeout SECONDS       interrupt the guest after SECONDS (fractions allowed)
   -O0 .. -O3, --opt-level N
                           LLVM optimisation level of the compiled code (default 2)
+  --tier eager|lazy       eager: compile every function before running (on a cache miss, the
+                          whole artifact first); lazy: compile each function at its first call
+                          and store nothing. Default: a cache miss of a module with 16 KiB of
+                          code or more runs lazily while a background process fills the cache
   --cache-dir DIR         keep compiled code in DIR (created 0700 when missing) and reuse it on
                           later runs; default $WASMSHIM_CACHE_DIR, else /var/lib/wasmshim/cache.
                           An unusable directory only costs a warning: the module is compiled
