@@ -68,7 +68,9 @@ void usage() {
       "  load: the warm start, best of N: read the module, decode (bodies deferred),\n"
       "    key (sha256), load_artifact, instantiate with WASI imports (memory image\n"
       "    mapped, or copied with --no-image). --any-build accepts an artifact of another build\n"
-      "    of this engine (same format; for timing an artifact that took long to compile).\n");
+      "    of this engine (same format; its engine build and CPU id are taken as expected, for\n"
+      "    timing an artifact that took long to compile). Each run times the start before\n"
+      "    (read + sha256) and after (mapped, key from an identity index entry), interleaved.\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -225,6 +227,7 @@ int warm_once(const Options& o, bool after, const std::string& index_dir, double
     if (!recorded.ok())
       return std::fprintf(stderr, "%s\n", recorded.status().ToString().c_str()), 1;
     key.engine_build = recorded->engine_build;
+    key.cpu_features = recorded->cpu_features;  // older builds recorded LLVM's feature string
   }
   auto t2 = Clock::now();
   auto m = decode_module(std::move(bytes), Features{}, BodyCheck::kDeferred);
