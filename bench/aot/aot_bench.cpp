@@ -297,7 +297,7 @@ int load(const Options& o) {
       median[i] = v[v.size() / 2];
     }
     std::printf(
-        "warm start %s (%d runs, memory image %s): %s %.1f ms, key %s %.1f ms, decode %.1f ms, "
+        "warm start %s (%d runs, memory image %s): %s %.2f ms, key %s %.2f ms, decode %.1f ms, "
         "load_artifact %.2f ms, instantiate %.2f ms; to first instruction best %.1f ms, median "
         "%.1f ms; peak RSS %.0f MB\n",
         after ? "after (mapped, identity index)" : "before (read + sha256)", o.runs,
