@@ -193,7 +193,8 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load_impl(ModuleBy
       if (use_index) key = key_from_index(*cache, index_name, options_.opt_level);
     }
     cm->key_from_index = key.has_value();
-    if (!key) key = aot::make_key(bytes, options_.opt_level);  // hashes straight from `bytes`
+    // Hashes straight from `bytes` (the mapping, for load_file): no copy.
+    if (cache && !key) key = aot::make_key(bytes, options_.opt_level);
     cm->key_seconds = seconds_since(tk);
   }
   auto t0 = Clock::now();
