@@ -5,17 +5,23 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <ctime>
 #include <optional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/aot.h"
 #include "engine/cache_fill.h"
 #include "engine/codegen/codegen.h"
 #include "engine/decode/decoder.h"
 #include "engine/runtime/intrinsics.h"
 #include "support/artifact_cache.h"
+#include "support/cpu_id.h"
 #include "support/file.h"
 #include "support/log.h"
+#include "support/sha256.h"
 
 namespace ws::engine {
 namespace {
@@ -146,18 +152,89 @@ absl::Status run_lazily_and_fill(CompiledModule& cm, const support::ArtifactCach
   return compile_code(cm, lazy);
 }
 
+// The identity index: lets load_file skip hashing a module file it has seen before.
+//
+// An entry is a file "id-<sha256 of the identity>" in the cache directory holding
+// "<key digest> <module sha256 hex>"; the identity is the file's (st_dev, st_ino, st_size,
+// st_mtim, st_ctim in ns) plus the opt level, engine build and CPU id. Trust argument: the
+// cache directory is 0700, owned by the user and checked so on open (support/artifact_cache),
+// so only the user (or root) can write an entry, and those can already replace the artifacts
+// themselves: the index adds nobody who can plant code. A modified file never matches an entry:
+// every write, truncate, chmod or rename onto the path changes st_ctim (or the inode), and
+// ctime cannot be set by users (only moving the system clock, which needs root, could). To stay
+// clear of coarse timestamps (a write in the same clock tick as the one recorded), an entry is
+// only written for a file whose ctime is CacheOptions::identity_min_age_ms (2 s) old. Nothing in an
+// entry is believed without checks: its digest must be the key built from the claimed sha256 (so
+// this build, CPU and opt level), and load_artifact compares the artifact's recorded key, module
+// sha256 included, with it. Any doubt (no entry, unreadable, malformed, no artifact, key mismatch)
+// falls back to hashing the whole module.
+std::string identity_name(const struct stat& st, int opt_level) {
+  auto ns = [](const timespec& t) {
+    return static_cast<int64_t>(t.tv_sec) * 1000000000 + static_cast<int64_t>(t.tv_nsec);
+  };
+  return support::sha256_hex(
+      absl::StrCat("wasmshim-identity-v1 dev=", st.st_dev, " ino=", st.st_ino, " size=", st.st_size,
+                   " mtime=", ns(st.st_mtim), " ctime=", ns(st.st_ctim), " opt=", opt_level,
+                   " build=", aot::engine_build_id(), " cpu=", support::host_cpu_id()));
+}
+
+std::optional<aot::Key> key_from_index(const support::ArtifactCache& cache, const std::string& name,
+                                       int opt_level) {
+  std::optional<std::string> entry = cache.read_index(name);
+  if (!entry) return std::nullopt;
+  std::vector<std::string> parts = absl::StrSplit(*entry, ' ');
+  if (parts.size() != 2 || parts[1].size() != 64) return std::nullopt;
+  if (!support::ArtifactCache::valid_digest(parts[1])) return std::nullopt;  // lowercase hex
+  std::string raw = absl::HexStringToBytes(parts[1]);
+  if (raw.size() != 32) return std::nullopt;
+  aot::Key key;
+  std::memcpy(key.module_sha256.data(), raw.data(), 32);
+  key.engine_build = aot::engine_build_id();
+  key.cpu_features = support::host_cpu_id();
+  key.opt_level = opt_level;
+  if (key.digest() != parts[0]) return std::nullopt;
+  return key;
+}
+
+void remember_identity(const support::ArtifactCache& cache, const struct stat& st,
+                       const std::string& name, const aot::Key& key, int64_t min_age_ms) {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  auto ms = [](const timespec& t) {
+    return static_cast<int64_t>(t.tv_sec) * 1000 + static_cast<int64_t>(t.tv_nsec) / 1000000;
+  };
+  if (ms(now) - ms(st.st_ctim) < min_age_ms) return;  // too recent: see identity_name
+  std::string sha(reinterpret_cast<const char*>(key.module_sha256.data()), 32);
+  absl::Status s =
+      cache.write_index(name, absl::StrCat(key.digest(), " ", absl::BytesToHexString(sha)));
+  if (!s.ok()) support::log_warning(std::string(s.message()));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
     std::vector<uint8_t> bytes) const {
+  return load_impl(ModuleBytes(std::move(bytes)), nullptr, false);
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load_impl(ModuleBytes bytes,
+                                                                        const struct stat* file,
+                                                                        bool use_index) const {
   auto cm = std::make_shared<CompiledModule>();
   std::optional<aot::Key> key;
   std::optional<support::ArtifactCache> cache;
+  std::string index_name;
   if (options_.cache.enabled) {
-    auto tk = Clock::now();
-    key = aot::make_key(bytes, options_.opt_level);
-    cm->key_seconds = seconds_since(tk);
     cache = open_cache(options_.cache);
+    auto tk = Clock::now();
+    if (cache && file) {
+      index_name = identity_name(*file, options_.opt_level);
+      if (use_index) key = key_from_index(*cache, index_name, options_.opt_level);
+    }
+    cm->key_from_index = key.has_value();
+    // Hashes straight from `bytes` (the mapping, for load_file): no copy.
+    if (cache && !key) key = aot::make_key(bytes, options_.opt_level);
+    cm->key_seconds = seconds_since(tk);
   }
   auto t0 = Clock::now();
   absl::StatusOr<Module> m =
@@ -172,16 +249,39 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
           aot::load_artifact(*path, *cm->module, *key);
       if (code.ok()) {
         // No validation here: artifacts are only ever compiled from modules that validated,
-        // and the key that matched holds the sha256 of exactly these bytes.
+        // and the key that matched holds the sha256 of exactly these bytes (hashed now, or by
+        // an earlier load of the same unmodified file: see identity_name).
         cm->code = std::move(*code);
         cm->from_cache = true;
         cm->artifact_path = *path;
         cm->cache_seconds = seconds_since(tc);
+        if (!cm->key_from_index && !index_name.empty()) {
+          remember_identity(*cache, *file, index_name, *key, options_.cache.identity_min_age_ms);
+        }
         return std::shared_ptr<const CompiledModule>(std::move(cm));
+      }
+      if (cm->key_from_index) {
+        // Any doubt about the index: hash the module as if there were none.
+        return load_impl(cm->module->bytes, file, false);
       }
       support::log_warning(absl::StrCat("artifact cache: ", *path, ": ", code.status().message(),
                                         "; compiling the module again"));
+    } else if (cm->key_from_index) {
+      return load_impl(cm->module->bytes, file, false);
     }
+  }
+  if (cache && file) {
+    // A miss stores an artifact every process of the user will trust for this key, so it is
+    // compiled from a private copy hashed again: the mapped file may change under us.
+    std::vector<uint8_t> copy(cm->module->bytes.begin(), cm->module->bytes.end());
+    aot::Key copy_key = aot::make_key(copy, options_.opt_level);
+    if (copy_key.digest() != key->digest()) {
+      return absl::AbortedError("the module file changed while it was loaded");
+    }
+    absl::StatusOr<Module> m2 =
+        decode_module(std::move(copy), options_.features, BodyCheck::kDeferred);
+    if (!m2.ok()) return m2.status();
+    cm->module = std::make_shared<const Module>(std::move(*m2));
   }
   auto t1 = Clock::now();
   absl::StatusOr<ModuleInfo> info = validate_module(*cm->module, options_.features);
@@ -202,14 +302,19 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
     s = run_lazily_and_fill(*cm, options_.miss == Miss::kAuto ? &*cache : nullptr, *key, options_);
   }
   if (!s.ok()) return s;
+  if (cache && !index_name.empty() && !cm->artifact_path.empty()) {
+    remember_identity(*cache, *file, index_name, *key, options_.cache.identity_min_age_ms);
+  }
   return std::shared_ptr<const CompiledModule>(std::move(cm));
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load_file(
     const std::string& path) const {
-  absl::StatusOr<std::vector<uint8_t>> bytes = support::read_file(path);
-  if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<std::shared_ptr<const CompiledModule>> out = load(std::move(*bytes));
+  absl::StatusOr<std::shared_ptr<const support::MappedFile>> file = support::MappedFile::open(path);
+  if (!file.ok()) return file.status();
+  ModuleBytes bytes(*file, (*file)->bytes());
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> out =
+      load_impl(std::move(bytes), &(*file)->stat(), true);
   if (!out.ok()) {
     return absl::Status(out.status().code(), absl::StrCat(path, ": ", out.status().message()));
   }

@@ -2,6 +2,8 @@
 // Everything else (Store, Instance, Linker, Outcome) comes from engine/runtime.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -25,6 +27,9 @@ struct CacheOptions {
   bool enabled = false;  // off: load() compiles in memory, as compile() does
   std::string dir;       // empty: support::default_cache_dir() ($WASMSHIM_CACHE_DIR, ...)
   uint64_t max_bytes = uint64_t{4} << 30;
+  // load_file records a module file's identity in the cache's index only once the file's ctime
+  // is this old, so that coarse file timestamps cannot hide a later write (engine.cpp).
+  int64_t identity_min_age_ms = 2000;
 };
 
 struct EngineOptions {
@@ -80,7 +85,10 @@ struct CompiledModule {
   EngineOptions::Tier tier = EngineOptions::Tier::kEager;
   bool fill_started = false;
   int fill_pid = 0;
-  double key_seconds = 0;    // aot::make_key: hashing the module
+  double key_seconds = 0;  // aot::make_key: hashing the module (or reading the index entry)
+  // load_file with the cache: the key came from the cache's identity index (the file's device,
+  // inode, size, mtime and ctime seen before), so the module was not hashed.
+  bool key_from_index = false;
   double cache_seconds = 0;  // lookup, insert and mapping of the artifact
 };
 
@@ -99,13 +107,18 @@ class Engine {
   // that cannot be used costs one warning (support/log) and the module is compiled in memory; a
   // damaged or mismatched artifact one log line and a recompile that replaces it.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load(std::vector<uint8_t> bytes) const;
-  // As load(), reading `path`; errors name the file.
+  // As load(), mapping `path` read-only (no copy; the module keeps the mapping alive); errors
+  // name the file. With the cache, the key is first looked up in the cache's identity index
+  // (see engine.cpp) so that a warm start does not hash the whole module.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load_file(const std::string& path) const;
   // Compiles a module the caller already decoded and validated.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> compile(Module module,
                                                                 ModuleInfo info) const;
 
  private:
+  absl::StatusOr<std::shared_ptr<const CompiledModule>> load_impl(ModuleBytes bytes,
+                                                                  const struct stat* file,
+                                                                  bool use_index) const;
   EngineOptions options_;
 };
 

@@ -20,6 +20,7 @@ namespace ws::support {
 namespace {
 
 constexpr char kTempPrefix[] = ".tmp-";
+constexpr char kIndexPrefix[] = "id-";
 
 // Debian's abseil has its own string_view type.
 absl::string_view av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -177,6 +178,47 @@ absl::StatusOr<std::string> ArtifactCache::insert(std::string_view digest,
   fsync_dir(options_.dir);
   if (absl::Status e = evict(digest); !e.ok()) return e;
   return final_path;
+}
+
+std::optional<std::string> ArtifactCache::read_index(std::string_view name) const {
+  if (!valid_digest(name)) return std::nullopt;
+  std::string path = absl::StrCat(options_.dir, "/", kIndexPrefix, av(name));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= 4096) {
+    std::string buf(static_cast<size_t>(st.st_size), '\0');
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n == static_cast<ssize_t>(buf.size())) out = std::move(buf);
+  }
+  ::close(fd);
+  return out;
+}
+
+absl::Status ArtifactCache::write_index(std::string_view name, std::string_view contents) const {
+  if (!valid_digest(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("artifact cache: index name \"", av(name), "\" is not a hex digest"));
+  }
+  std::string final_path = absl::StrCat(options_.dir, "/", kIndexPrefix, av(name));
+  std::string tmp = absl::StrCat(options_.dir, "/", kTempPrefix, kIndexPrefix, av(name), ".XXXXXX");
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);  // mode 0600
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("artifact cache: cannot create a file in ",
+                                            options_.dir, ": ", errno_text(errno)));
+  }
+  bool ok = write_all(fd, std::span<const uint8_t>(
+                              reinterpret_cast<const uint8_t*>(contents.data()), contents.size()));
+  ::close(fd);
+  // No fsync: an entry lost or emptied by a crash only costs one full hash of the module.
+  if (!ok || ::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return absl::InternalError(
+        absl::StrCat("artifact cache: write ", final_path, ": ", errno_text(err)));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<CacheEntry> ArtifactCache::entries() const {

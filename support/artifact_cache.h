@@ -67,6 +67,13 @@ class ArtifactCache {
   // Every artifact in the directory, least recently used first.
   std::vector<CacheEntry> entries() const;
 
+  // Small index entries stored next to the artifacts as files "id-<name>" (name: lowercase
+  // hex), written atomically (temporary file and rename), never evicted with the artifacts and
+  // not counted in entries(). read_index returns nullopt when the entry is missing, not a
+  // regular file or larger than 4 KiB. The engine uses them to map a module file's identity to
+  // its key (engine/engine.cpp).
+  std::optional<std::string> read_index(std::string_view name) const;
+  absl::Status write_index(std::string_view name, std::string_view contents) const;
   // Whether `digest` is a valid artifact name (lowercase hex, 1 to 128 characters).
   static bool valid_digest(std::string_view digest);
 

@@ -2,6 +2,7 @@
 #include "support/file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,39 @@ absl::StatusOr<std::vector<uint8_t>> read_file(const std::string& path) {
 
 absl::StatusOr<std::string> read_text_file(const std::string& path) {
   return read_into<std::string>(path);
+}
+
+absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "cannot open", path);
+  std::shared_ptr<MappedFile> f(new MappedFile());
+  f->path_ = path;
+  if (::fstat(fd, &f->st_) != 0) {
+    int err = errno;
+    ::close(fd);
+    return errno_status(err, "cannot stat", path);
+  }
+  if (!S_ISREG(f->st_.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat("not a regular file: ", path));
+  }
+  size_t size = static_cast<size_t>(f->st_.st_size);
+  if (size > 0) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      return errno_status(err, "cannot map", path);
+    }
+    f->data_ = static_cast<const uint8_t*>(p);
+    f->size_ = size;
+  }
+  ::close(fd);  // the mapping keeps the file
+  return std::shared_ptr<const MappedFile>(std::move(f));
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 }  // namespace ws::support

@@ -3,13 +3,43 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "engine/ast/types.h"
 
 namespace ws::engine {
+
+// The module's binary, kept alive by a shared owner: a vector the module took over, or a
+// mapping of the module file (support::MappedFile), so that loading a file copies nothing and
+// copies of a Module share the bytes.
+class ModuleBytes {
+ public:
+  ModuleBytes() = default;
+  ModuleBytes(std::vector<uint8_t> bytes)  // NOLINT: implicit, as the vector it replaces
+      : ModuleBytes(std::make_shared<const std::vector<uint8_t>>(std::move(bytes))) {}
+  // `bytes` must stay valid while `owner` lives.
+  ModuleBytes(std::shared_ptr<const void> owner, std::span<const uint8_t> bytes)
+      : owner_(std::move(owner)), span_(bytes) {}
+
+  const uint8_t* data() const { return span_.data(); }
+  size_t size() const { return span_.size(); }
+  bool empty() const { return span_.empty(); }
+  const uint8_t* begin() const { return span_.data(); }
+  const uint8_t* end() const { return span_.data() + span_.size(); }
+  uint8_t operator[](size_t i) const { return span_[i]; }
+  std::span<const uint8_t> span() const { return span_; }
+  operator std::span<const uint8_t>() const { return span_; }  // NOLINT
+
+ private:
+  explicit ModuleBytes(std::shared_ptr<const std::vector<uint8_t>> v)
+      : owner_(v), span_(v->data(), v->size()) {}
+  std::shared_ptr<const void> owner_;
+  std::span<const uint8_t> span_;
+};
 
 // A range of the module's bytes.
 struct ByteSpan {
@@ -89,8 +119,8 @@ struct NameSection {
 };
 
 struct Module {
-  std::vector<uint8_t> bytes;  // the whole binary; every ByteSpan points into it
-  Features features;           // what the decoder accepted (immediates depend on it)
+  ModuleBytes bytes;  // the whole binary; every ByteSpan points into it
+  Features features;  // what the decoder accepted (immediates depend on it)
 
   std::vector<FuncType> types;
   std::vector<Import> imports;

@@ -141,6 +141,11 @@ absl::Status decode_sections(Module& m, const Features& features, BodyCheck bodi
 
 absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features,
                                      BodyCheck bodies) {
+  return decode_module(ModuleBytes(std::move(bytes)), features, bodies);
+}
+
+absl::StatusOr<Module> decode_module(ModuleBytes bytes, const Features& features,
+                                     BodyCheck bodies) {
   Module m;
   m.bytes = std::move(bytes);
   m.features = features;

@@ -28,6 +28,9 @@ enum class BodyCheck { kFull, kDeferred };
 
 absl::StatusOr<Module> decode_module(std::vector<uint8_t> bytes, const Features& features = {},
                                      BodyCheck bodies = BodyCheck::kFull);
+// Takes the bytes' owner as Module::bytes: no copy (e.g. a mapped module file).
+absl::StatusOr<Module> decode_module(ModuleBytes bytes, const Features& features = {},
+                                     BodyCheck bodies = BodyCheck::kFull);
 absl::StatusOr<Module> decode_module(std::span<const uint8_t> bytes, const Features& features = {},
                                      BodyCheck bodies = BodyCheck::kFull);
 
