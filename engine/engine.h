@@ -52,7 +52,8 @@ struct EngineOptions {
   // `<cache dir>/.fill-<digest>.lock`: a miss that finds the lock held starts no second fill.
   // It compiles with aot::compile_artifact, inserts through support::ArtifactCache and _exits.
   // It stays in the caller's namespaces and cgroup: in a container it is charged to the
-  // container and dies with it (killed fills leave only a temporary file, see the cache).
+  // container and dies with it (killed fills leave only a temporary file, see the cache), which
+  // is why the shim asks for kEager.
   enum class Miss { kAuto, kEager, kLazy };
   Miss miss = Miss::kAuto;
   uint64_t eager_miss_max_code_bytes = 16 << 10;

@@ -124,6 +124,11 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
   // which `start` exports) or the default; unusable, it only costs a warning in the shim log.
   engine::EngineOptions options;
   options.cache.enabled = true;
+  // A miss compiles and stores the whole artifact before the guest runs. The background fill of
+  // Miss::kAuto does not fit containers: it would run in the container's cgroup, and Delete
+  // removes the cgroup with everything still in it, so a short-lived container's fill never
+  // finished and the cache stayed empty.
+  options.miss = engine::EngineOptions::Miss::kEager;
   absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> module =
       engine::Engine(options).load(std::move(*bytes));
   if (!module.ok()) return module_error(module.status(), g->path_);

@@ -112,15 +112,15 @@ cache="$WS_CTRD_DIR/code-cache"
 printf 'cache_dir = "%s"\n' "$cache" >"$work/cache.toml"
 CACHE_RT=("${RT[@]}" --runtime-config-path "$work/cache.toml")
 out=$(ctrx run --rm "${CACHE_RT[@]}" "$IMG" t7c1 /hello.wasm 1 2>&1); rc=$?
-arts=$(ls "$cache" 2>/dev/null)
-[[ $rc -eq 1 && $(echo "$arts" | grep -c '^[0-9a-f]*$') -eq 1 && $(stat -c %a "$cache") == 700 ]]
+arts=$(ls "$cache" 2>/dev/null | grep -E '^[0-9a-f]+$')
+[[ $rc -eq 1 && $(echo "$arts" | grep -c -E '^[0-9a-f]+$') -eq 1 && $(stat -c %a "$cache") == 700 ]]
 check "a first run stores one artifact in the cache_dir (mode 0700)" $? "rc=$rc files: $arts out: $out"
 art="$cache/$(echo "$arts" | head -1)"
 touch -m -d '2 hours ago' "$art"; old=$(stat -c %Y "$art"); ino=$(stat -c %i "$art")
 out=$(ctrx run --rm "${CACHE_RT[@]}" "$IMG" t7c2 /hello.wasm 2 2>&1); rc=$?
 # A hit refreshes the mtime of the same file; a miss would have renamed a new one into place.
 contains "$out" "hello from wasm" && [[ $rc -eq 2 && $(stat -c %Y "$art") -gt $old ]] &&
-  [[ "$(ls "$cache")" == "$arts" && $(stat -c %i "$art") == "$ino" ]]
+  [[ "$(ls "$cache" | grep -E '^[0-9a-f]+$')" == "$arts" && $(stat -c %i "$art") == "$ino" ]]
 check "a second container of the module runs from the cached artifact" $? \
   "rc=$rc mtime $old -> $(stat -c %Y "$art") inode $ino -> $(stat -c %i "$art")" \
   "files: $(ls -a "$cache") out: $out"

@@ -11,11 +11,13 @@ fails=0
 check() {  # check NAME STATUS DETAILS
   if [[ $2 -eq 0 ]]; then echo "ok - $1"; else echo "not ok - $1: $3"; fails=$((fails + 1)); fi
 }
+# Artifacts only: the directory also holds identity-index entries (id-*) and fill locks.
+artifacts() { ls -A "$1" 2>/dev/null | grep -E '^[0-9a-f]+$'; }
 want="hello from wasm32-wasi"
 cache="$work/cache"
 
 out=$("$wasmrun" --cache-dir "$cache" "$module" 2>&1); rc=$?
-files=$(ls -A "$cache" 2>/dev/null)
+files=$(artifacts "$cache")
 [[ $rc -eq 0 && "$out" == "$want" && $(echo "$files" | wc -l) -eq 1 && "$files" =~ ^[0-9a-f]+$ ]]
 check "a cold run prints and stores one artifact" $? "rc=$rc out=$out files=$files"
 art="$cache/$files"
@@ -34,15 +36,15 @@ out=$(WASMSHIM_CODEGEN=/nonexistent/codegen.so "$wasmrun" --no-cache "$module" 2
 check "--no-cache compiles (and names the missing plugin)" $? "rc=$rc out=$out"
 
 out=$(WASMSHIM_CACHE_DIR="$work/env-cache" "$wasmrun" "$module" 2>&1); rc=$?
-[[ $rc -eq 0 && $(ls "$work/env-cache" | wc -l) -eq 1 ]]
+[[ $rc -eq 0 && $(artifacts "$work/env-cache" | wc -l) -eq 1 ]]
 check "WASMSHIM_CACHE_DIR chooses the directory" $? "rc=$rc out=$out"
 
 # A bound smaller than two artifacts: storing a second module's evicts the first one's.
 cp "$module" "$work/other.wasm" && printf '\0\5\4xyz1' >>"$work/other.wasm"  # a custom section: another digest
 "$wasmrun" --cache-dir "$work/small" --cache-max 1K "$module" >/dev/null 2>&1
-first=$(ls "$work/small")
+first=$(artifacts "$work/small")
 "$wasmrun" --cache-dir "$work/small" --cache-max 1K "$work/other.wasm" >/dev/null 2>&1; rc=$?
-second=$(ls "$work/small")
+second=$(artifacts "$work/small")
 [[ $rc -eq 0 && -n "$first" && $(echo "$second" | wc -l) -eq 1 && "$second" != "$first" ]]
 check "--cache-max bounds the directory (LRU eviction)" $? "rc=$rc before=$first after=$second"
 
