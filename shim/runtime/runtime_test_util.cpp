@@ -90,9 +90,28 @@ void Exits::forget(Process* p) {
   std::erase_if(exits_, [p](const auto& e) { return e.first == p; });
 }
 
+std::string test_namespace() { return absl::StrCat("wasmshim-test-", ::getpid()); }
+
 InstanceRuntimeOptions test_options() {
   InstanceRuntimeOptions o;
   o.instance_binary = WS_TEST_INSTANCE;
+  // ctest runs these tests as parallel processes that all use the id "c1": a namespace per
+  // process keeps their default cgroups (/<ns>/<id>) apart, since destroying one removes its
+  // cgroup with every process still in it.
+  o.ns = test_namespace();
+  static const bool cleanup_registered = [] {
+    // Delete leaves the (empty) namespace cgroup, as runc does; this process's one goes at exit.
+    std::atexit([] {
+      std::string name = test_namespace();
+      std::error_code ec;
+      ::rmdir(absl::StrCat("/sys/fs/cgroup/", name).c_str());  // v2
+      for (const auto& e : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+        ::rmdir((e.path() / name).c_str());  // v1 hierarchies
+      }
+    });
+    return true;
+  }();
+  (void)cleanup_registered;
   return o;
 }
 

@@ -49,6 +49,9 @@ class Exits {
   std::vector<std::pair<Process*, ExitStatus>> exits_;
 };
 
+// The containerd namespace test_options() gives: one per test process, so that parallel tests'
+// default cgroups (/<ns>/<id>) never meet.
+std::string test_namespace();
 InstanceRuntimeOptions test_options();
 std::string guest_file(const std::string& guest);
 // Pids whose parent is this process (zombies included).

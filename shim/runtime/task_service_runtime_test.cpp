@@ -23,23 +23,15 @@ using testing::Bundle;
 // The container's directory in the memory hierarchy (v1) or the unified one (v2).
 std::string memory_dir(const std::string& id) {
   absl::StatusOr<cgroups::Version> v = cgroups::Cgroup::detect("/sys/fs/cgroup");
-  if (v.ok() && *v == cgroups::Version::kV2) return "/sys/fs/cgroup/wasmshim/" + id;
-  return "/sys/fs/cgroup/memory/wasmshim/" + id;
+  std::string ns = testing::test_namespace();
+  if (v.ok() && *v == cgroups::Version::kV2) return "/sys/fs/cgroup/" + ns + "/" + id;
+  return "/sys/fs/cgroup/memory/" + ns + "/" + id;
 }
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
-// The containers of these tests live in /wasmshim/<id>; the (then empty) parent goes at the end.
-class CgroupParentCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (const char* h : {"", "/memory", "/cpu", "/cpuacct", "/cpuset", "/pids", "/freezer",
-                          "/blkio", "/devices", "/hugetlb"}) {
-      ::rmdir((std::string("/sys/fs/cgroup") + h + "/wasmshim").c_str());
-    }
-  }
-};
-const auto* const kCgroupCleanup = ::testing::AddGlobalTestEnvironment(new CgroupParentCleanup());
+// The containers of these tests live in /<testing::test_namespace()>/<id>; runtime_test_util
+// removes that (then empty) parent at exit.
 
 class Recorder : public Publisher {
  public:
@@ -149,7 +141,7 @@ TEST_F(TaskServiceRuntimeTest, CgroupLimitsStatsPauseUpdateAndDelete) {
   absl::StatusOr<std::string> self =
       cgroups::read_file("/proc/" + std::to_string(created->pid()) + "/cgroup");
   ASSERT_TRUE(self.ok());
-  EXPECT_NE(self->find("/wasmshim/cg1"), std::string::npos) << *self;
+  EXPECT_NE(self->find("/" + testing::test_namespace() + "/cg1"), std::string::npos) << *self;
   ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("cg1")).ok());
 
   auto stats = service_.stats(req<taskapi::StatsRequest>("cg1"));
