@@ -80,24 +80,6 @@ std::unique_ptr<llvm::TargetMachine> make_target_machine(const Target& t, int op
       t.triple, t.cpu, t.features, options, llvm::Reloc::PIC_, llvm::CodeModel::Small, level));
 }
 
-void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
-  if (level <= 0) return;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel ol = level == 1   ? llvm::OptimizationLevel::O1
-                               : level == 2 ? llvm::OptimizationLevel::O2
-                                            : llvm::OptimizationLevel::O3;
-  pb.buildPerModuleDefaultPipeline(ol).run(mod, mam);
-}
-
 struct Partition {
   std::vector<uint32_t> funcs;  // function indices
   uint64_t bytes = 0;
@@ -181,7 +163,7 @@ absl::StatusOr<std::string> compile_partition(const Module& m, const ModuleInfo&
     return absl::InternalError(absl::StrCat("codegen produced invalid IR: ", verify));
   }
   double t1 = thread_cpu_seconds();
-  optimize(mod, tm.get(), opt_level);
+  codegen::optimize(mod, tm.get(), opt_level);
   double t2 = thread_cpu_seconds();
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
@@ -248,3 +230,25 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
 }
 
 }  // namespace ws::engine
+
+namespace ws::engine::codegen {
+
+void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
+  if (level <= 0) return;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel ol = level == 1   ? llvm::OptimizationLevel::O1
+                               : level == 2 ? llvm::OptimizationLevel::O2
+                                            : llvm::OptimizationLevel::O3;
+  pb.buildPerModuleDefaultPipeline(ol).run(mod, mam);
+}
+
+}  // namespace ws::engine::codegen

@@ -17,7 +17,14 @@
 #include "engine/runtime/abi/trap.h"
 #include "engine/validate/validator.h"
 
+namespace llvm {
+class TargetMachine;
+}  // namespace llvm
+
 namespace ws::engine::codegen {
+
+// Runs LLVM's default per-module pipeline at `level` (0: nothing; 1..3: O1..O3) for `tm`.
+void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level);
 
 // Module-wide declarations shared by the function emitters. Function declarations and
 // signatures are made on first use (function(), type_signature()), so an llvm::Module that

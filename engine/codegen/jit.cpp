@@ -188,24 +188,6 @@ llvm::Expected<TmLease> lease_tm(Jit& j) {
   return TmLease(&j, std::move(*tm));
 }
 
-void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
-  if (level <= 0) return;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel ol = level == 1   ? llvm::OptimizationLevel::O1
-                               : level == 2 ? llvm::OptimizationLevel::O2
-                                            : llvm::OptimizationLevel::O3;
-  pb.buildPerModuleDefaultPipeline(ol).run(mod, mam);
-}
-
 // Defines the runtime's intrinsics in `jd` and lets it resolve libc symbols (memcpy, ...) that
 // LLVM may call.
 llvm::Error define_runtime(Jit& j, orc::JITDylib& jd, const CompileOptions& options) {
@@ -247,7 +229,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
   }
   auto tm = j.jtmb->createTargetMachine();
   if (!tm) return absl::InternalError(to_string(tm.takeError()));
-  optimize(*mod, tm->get(), options.opt_level);
+  codegen::optimize(*mod, tm->get(), options.opt_level);
 
   orc::ExecutionSession& es = j.lljit->getExecutionSession();
   auto jd_or = es.createJITDylib(absl::StrCat("wasm", j.next_id++));
@@ -326,7 +308,7 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> compile_object(Jit& j, llvm:
   if (!lease) return lease.takeError();
   llvm::TargetMachine& tm = *lease->tm;
   tm.setOptLevel(codegen_level(codegen_level_));
-  optimize(mod, &tm, ir_level);
+  codegen::optimize(mod, &tm, ir_level);
   llvm::SmallVector<char, 0> object;
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager pm;
