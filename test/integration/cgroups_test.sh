@@ -10,15 +10,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 shim_dir=$1 guest_dir=$2 containerd_bin=${3:-containerd}
 source "$here/containerd.sh"
 
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; shift; for l in "$@"; do echo "    $l"; done; failures=$((failures + 1)); }
-check() {  # check NAME CONDITION-EXIT-STATUS DETAILS...
-  local name=$1 cond=$2; shift 2
-  if [[ $cond -eq 0 ]]; then ok "$name"; else not_ok "$name" "$@"; fi
-}
-contains() { [[ "$1" == *"$2"* ]]; }
-RT=(--runtime io.containerd.wasm.v1)
 IMG=docker.io/wstest/cgroups:1
 CG=/sys/fs/cgroup
 

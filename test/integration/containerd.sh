@@ -100,3 +100,15 @@ ws_ctrd_cleanup() {
   WS_CTRD_DIR=""
   return $rc
 }
+
+# TAP helpers of the test scripts: check NAME STATUS DETAILS... prints "ok"/"not ok" and counts
+# failures; RT selects our runtime for ctr.
+failures=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; shift; for l in "$@"; do echo "    $l"; done; failures=$((failures + 1)); }
+check() {  # check NAME CONDITION-EXIT-STATUS DETAILS...
+  local name=$1 cond=$2; shift 2
+  if [[ $cond -eq 0 ]]; then ok "$name"; else not_ok "$name" "$@"; fi
+}
+contains() { [[ "$1" == *"$2"* ]]; }
+RT=(--runtime io.containerd.wasm.v1)
