@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "engine/ast/module.h"
 #include "engine/runtime/linker.h"
+#include "engine/runtime/memory_totals.h"
 #include "engine/runtime/outcome.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/value.h"

@@ -8,9 +8,13 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "engine/runtime/memory_totals.h"
 
 namespace ws::engine {
 namespace {
+
+MemoryTotals g_default_totals;
+std::atomic<MemoryTotals*> g_totals{&g_default_totals};
 
 constexpr uint64_t kMaxMemory32Pages = 65536;
 
@@ -22,6 +26,28 @@ uint64_t effective_max_pages(const MemoryType& type, const StoreLimits& limits) 
 }
 
 }  // namespace
+
+const MemoryTotals& memory_totals() { return *g_totals.load(std::memory_order_acquire); }
+
+void keep_memory_totals_in(MemoryTotals* storage) {
+  MemoryTotals* old = g_totals.load(std::memory_order_acquire);
+  if (storage == old) return;
+  storage->bytes.store(old->bytes.load());
+  storage->peak_bytes.store(old->peak_bytes.load());
+  g_totals.store(storage, std::memory_order_release);
+}
+
+void memory_totals_add(uint64_t bytes) {
+  MemoryTotals* t = g_totals.load(std::memory_order_acquire);
+  uint64_t now = t->bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  uint64_t peak = t->peak_bytes.load(std::memory_order_relaxed);
+  while (now > peak && !t->peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+void memory_totals_sub(uint64_t bytes) {
+  g_totals.load(std::memory_order_acquire)->bytes.fetch_sub(bytes, std::memory_order_relaxed);
+}
 
 absl::StatusOr<std::unique_ptr<Memory>> Memory::create(const MemoryType& type,
                                                        const StoreLimits& limits) {
@@ -53,7 +79,10 @@ Memory::Memory(const MemoryType& type, uint8_t* base, uint64_t reserved, uint64_
   vm_.size = 0;
 }
 
-Memory::~Memory() { munmap(vm_.base, reserved_); }
+Memory::~Memory() {
+  memory_totals_sub(vm_.size);
+  munmap(vm_.base, reserved_);
+}
 
 MemoryType Memory::type() const {
   MemoryType t = type_;
@@ -67,6 +96,7 @@ int64_t Memory::grow(uint64_t delta) {
   if (delta == 0) return static_cast<int64_t>(old_pages);
   uint64_t new_size = (old_pages + delta) * abi::kWasmPageSize;
   if (mprotect(vm_.base + vm_.size, new_size - vm_.size, PROT_READ | PROT_WRITE) != 0) return -1;
+  memory_totals_add(new_size - vm_.size);
   vm_.size = new_size;
   return static_cast<int64_t>(old_pages);
 }

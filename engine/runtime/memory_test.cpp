@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "engine/runtime/memory_totals.h"
 #include "engine/runtime/table.h"
 
 namespace ws::engine {
@@ -16,6 +17,36 @@ MemoryType mem_type(uint64_t min, std::optional<uint64_t> max = std::nullopt, bo
   t.limits.max = max;
   t.limits.is64 = is64;
   return t;
+}
+
+TEST(Memory, ProcessTotalsFollowGrowthAndDestructionAndMoveWithTheirStorage) {
+  const uint64_t page = abi::kWasmPageSize;
+  uint64_t before = memory_totals().bytes.load();
+  uint64_t peak_before = memory_totals().peak_bytes.load();
+  {
+    auto a = Memory::create(mem_type(2, 10), StoreLimits{});
+    ASSERT_TRUE(a.ok()) << a.status();
+    EXPECT_EQ(memory_totals().bytes.load(), before + 2 * page);
+    ASSERT_EQ((*a)->grow(3), 2);
+    ASSERT_EQ((*a)->grow(100), -1);  // refused growth counts nothing
+    EXPECT_EQ(memory_totals().bytes.load(), before + 5 * page);
+
+    MemoryTotals shared;  // as a page shared with a supervisor would hold them
+    keep_memory_totals_in(&shared);
+    EXPECT_EQ(&memory_totals(), &shared);
+    EXPECT_EQ(shared.bytes.load(), before + 5 * page);
+    EXPECT_GE(shared.peak_bytes.load(), std::max(peak_before, before + 5 * page));
+    auto b = Memory::create(mem_type(1, 1, /*is64=*/true), StoreLimits{});
+    ASSERT_TRUE(b.ok()) << b.status();
+    EXPECT_EQ(shared.bytes.load(), before + 6 * page);
+    b->reset();
+    EXPECT_EQ(shared.bytes.load(), before + 5 * page);
+    EXPECT_GE(shared.peak_bytes.load(), before + 6 * page);  // the peak stays
+
+    static MemoryTotals outlives_a;  // `a` is destroyed after this scope's `shared`
+    keep_memory_totals_in(&outlives_a);
+  }
+  EXPECT_EQ(memory_totals().bytes.load(), before);
 }
 
 TEST(Memory, Memory32ReservesTheWholeRangeAndGrowsInPlace) {

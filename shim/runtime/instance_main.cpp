@@ -22,6 +22,7 @@
 #include "shim/runtime/in_root.h"
 #include "shim/runtime/listen.h"
 #include "shim/runtime/protocol.h"
+#include "shim/runtime/stats_page.h"
 #include "support/log.h"
 
 namespace ws::shim {
@@ -143,7 +144,7 @@ bool is_instance_invocation(int argc, char** argv) {
 }
 
 int instance_main(int, char**) {
-  ::close_range(kSyncFd + 1, ~0U, 0);
+  ::close_range(kStatsFd + 1, ~0U, 0);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished reader is EPIPE for the guest, not death
   sigset_t stop = stop_signals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread: all inherit it
@@ -151,6 +152,9 @@ int instance_main(int, char**) {
   absl::StatusOr<InstanceSetup> setup = recv_setup(kSyncFd);
   if (!setup.ok()) _exit(1);
   if (setup->terminal) ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+  // Before any memory exists, so that the shim's Stats see all of it.
+  // (A failure costs only those figures: Stats then reports zero linear memory.)
+  StatsPage::adopt_inherited(kStatsFd).IgnoreError();
   // Single-threaded until here: setns() into a mount namespace refuses threaded callers.
   absl::StatusOr<std::unique_ptr<Guest>> guest = prepare(*setup);
   std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending

@@ -87,6 +87,13 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
                    environment(),
                    {stdio[0], stdio[1], stdio[2], theirs.get()},
                    r.setup.terminal};
+  if (!r.setup.is_exec()) {
+    absl::StatusOr<StatsPage> page = StatsPage::create();
+    if (!page.ok()) return page.status();
+    p->stats_page_ = std::move(*page);
+    static_assert(kStatsFd == kSyncFd + 1);
+    req.fds.push_back(p->stats_page_->fd());
+  }
   absl::StatusOr<pid_t> pid = Reaper::get().spawn(
       [&]() -> absl::StatusOr<pid_t> {
         absl::StatusOr<Spawned> s = spawn_process(req);
@@ -230,6 +237,11 @@ absl::Status InstanceProcess::update(const std::string& resources_json) {
 absl::StatusOr<cgroups::Stats> InstanceProcess::stats() {
   if (!cgroup_) return absl::UnimplementedError("stats: not a container's init process");
   return cgroup_->stats();
+}
+
+std::optional<WasmStats> InstanceProcess::wasm_stats() {
+  if (!stats_page_) return std::nullopt;
+  return stats_page_->read();
 }
 
 }  // namespace ws::shim

@@ -17,6 +17,7 @@
 #include "shim/runtime/protocol.h"
 #include "shim/runtime/rootfs.h"
 #include "shim/runtime/spawn.h"
+#include "shim/runtime/stats_page.h"
 #include "shim/runtime/stdio.h"
 
 namespace ws::shim {
@@ -67,6 +68,7 @@ class InstanceProcess : public Process {
   absl::Status resume() override;
   absl::Status update(const std::string& resources_json) override;
   absl::StatusOr<cgroups::Stats> stats() override;
+  std::optional<WasmStats> wasm_stats() override;
 
   // An init process owns the rootfs mounts and runs the spec's hooks.
   void make_init(std::unique_ptr<RootfsMounts> mounts, oci::Spec spec, std::string id,
@@ -89,6 +91,7 @@ class InstanceProcess : public Process {
   std::unique_ptr<RootfsMounts> mounts_;
   std::optional<oci::Spec> spec_;
   std::shared_ptr<ContainerCgroup> cgroup_;  // init only: removed by destroy()
+  std::optional<StatsPage> stats_page_;      // init only: the engine's linear-memory totals
   std::string id_, bundle_;
   bool destroyed_ = false;
 };

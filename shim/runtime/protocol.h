@@ -15,6 +15,8 @@ namespace ws::shim {
 // The hidden subcommand and the descriptor the sync socket arrives on.
 inline constexpr char kInstanceCommand[] = "instance";
 inline constexpr int kSyncFd = 3;
+// An init instance also gets a shared page (shim/runtime/stats_page.h) on the next descriptor.
+inline constexpr int kStatsFd = 4;
 
 struct InstanceSetup {
   std::string id;

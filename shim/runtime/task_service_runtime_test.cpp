@@ -131,6 +131,46 @@ TEST_F(TaskServiceRuntimeTest, DeleteBeforeStartEndsTheInstanceWithoutAnExitEven
   EXPECT_NE(::kill(static_cast<pid_t>(created->pid()), 0), 0) << "the instance is still there";
 }
 
+// The instance's engine keeps its linear-memory totals in a page the shim reads: Stats carry
+// them in field 1000 of the cgroup metrics.
+TEST_F(TaskServiceRuntimeTest, StatsCarryTheGuestsLinearMemory) {
+  Bundle b;
+  b.add_guest("grow");
+  auto created = service_.create(create_request(b, "wm1"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("wm1")).ok());
+  auto wasm_of = [&]() -> ::io::wasmshim::metrics::v1::WasmMetrics {
+    auto stats = service_.stats(req<taskapi::StatsRequest>("wm1"));
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    if (!stats.ok()) return {};
+    if (stats->stats().type_url() == "io.containerd.cgroups.v1.Metrics") {
+      ::io::containerd::cgroups::v1::Metrics m;
+      EXPECT_TRUE(proto::UnpackBare(stats->stats(), &m));
+      EXPECT_TRUE(m.has_wasm());
+      return m.wasm();
+    }
+    ::io::containerd::cgroups::v2::Metrics m;
+    EXPECT_TRUE(proto::UnpackBare(stats->stats(), &m));
+    EXPECT_TRUE(m.has_wasm());
+    return m.wasm();
+  };
+  // memory.grow runs right after start: wait for it (a few seconds at most).
+  ::io::wasmshim::metrics::v1::WasmMetrics w;
+  for (int i = 0; i < 100; ++i) {
+    w = wasm_of();
+    if (w.linear_memory_bytes() == 5 * 65536u) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(w.linear_memory_bytes(), 5 * 65536u);
+  EXPECT_EQ(w.linear_memory_peak_bytes(), 5 * 65536u);
+  taskapi::KillRequest kill;
+  kill.set_id("wm1");
+  kill.set_signal(SIGKILL);
+  ASSERT_TRUE(service_.kill(kill).ok());
+  ASSERT_TRUE(service_.wait(req<taskapi::WaitRequest>("wm1")).ok());
+  ASSERT_TRUE(service_.remove(req<taskapi::DeleteRequest>("wm1")).ok());
+}
+
 TEST_F(TaskServiceRuntimeTest, CgroupLimitsStatsPauseUpdateAndDelete) {
   Bundle b;
   b.add_guest("loop");

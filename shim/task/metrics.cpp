@@ -116,12 +116,21 @@ uint64_t get(const std::map<std::string, uint64_t>& m, const char* key) {
   return out;
 }
 
-google::protobuf::Any pack_metrics(const cgroups::Stats& s) {
+google::protobuf::Any pack_metrics(const cgroups::Stats& s, const std::optional<WasmStats>& wasm) {
+  ::io::wasmshim::metrics::v1::WasmMetrics w;
+  if (wasm) {
+    w.set_linear_memory_bytes(wasm->linear_memory_bytes);
+    w.set_linear_memory_peak_bytes(wasm->linear_memory_peak_bytes);
+  }
   google::protobuf::Any any;
   if (s.version == cgroups::Version::kV2) {
-    proto::PackBare(to_v2_metrics(s), &any);
+    auto m = to_v2_metrics(s);
+    if (wasm) *m.mutable_wasm() = w;
+    proto::PackBare(m, &any);
   } else {
-    proto::PackBare(to_v1_metrics(s), &any);
+    auto m = to_v1_metrics(s);
+    if (wasm) *m.mutable_wasm() = w;
+    proto::PackBare(m, &any);
   }
   return any;
 }

@@ -61,5 +61,31 @@ TEST(Metrics, V2) {
   EXPECT_EQ(m.pids().current(), 1u);
 }
 
+// containerd's own definition of Metrics has no field 1000: what it decodes is exactly the
+// message without our figures, followed by one field it keeps as unknown.
+TEST(Metrics, WasmFiguresTravelAsOneTrailingFieldContainerdDoesNotKnow) {
+  WasmStats wasm{3 << 16, 5 << 16};
+  for (cgroups::Version v : {cgroups::Version::kV1, cgroups::Version::kV2}) {
+    google::protobuf::Any with = pack_metrics(sample(v), wasm);
+    google::protobuf::Any without = pack_metrics(sample(v));
+    EXPECT_EQ(with.type_url(), without.type_url());
+    ASSERT_GT(with.value().size(), without.value().size());
+    EXPECT_EQ(with.value().substr(0, without.value().size()), without.value());
+    ::io::wasmshim::metrics::v1::WasmMetrics w;
+    std::string tail = with.value().substr(without.value().size());
+    // Tag of field 1000, wire type 2 (length-delimited) as a varint: 8002 => 0xC2 0x3E.
+    ASSERT_GE(tail.size(), 3u);
+    EXPECT_EQ(static_cast<uint8_t>(tail[0]), 0xC2);
+    EXPECT_EQ(static_cast<uint8_t>(tail[1]), 0x3E);
+    ASSERT_TRUE(w.ParseFromString(tail.substr(3)));
+    EXPECT_EQ(w.linear_memory_bytes(), 3u << 16);
+    EXPECT_EQ(w.linear_memory_peak_bytes(), 5u << 16);
+  }
+  ::io::containerd::cgroups::v1::Metrics m;
+  ASSERT_TRUE(m.ParseFromString(pack_metrics(sample(cgroups::Version::kV1), wasm).value()));
+  EXPECT_EQ(m.wasm().linear_memory_bytes(), 3u << 16);
+  EXPECT_EQ(m.cpu().usage().total(), 5000000u);
+}
+
 }  // namespace
 }  // namespace ws::shim

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct Stdio {
   std::string out;
   std::string err;
   bool terminal = false;
+};
+
+// What only the Wasm runtime knows about a container (its init instance): linear memory in
+// use now and at most so far, in bytes. Stats adds it to the cgroup metrics (shim/task/metrics.h).
+struct WasmStats {
+  uint64_t linear_memory_bytes = 0;
+  uint64_t linear_memory_peak_bytes = 0;
 };
 
 struct RootfsMount {
@@ -67,6 +75,8 @@ class Process {
   virtual absl::StatusOr<cgroups::Stats> stats() {
     return absl::UnimplementedError("stats: no cgroup");
   }
+  // The guest's own figures; nullopt where the runtime has none.
+  virtual std::optional<WasmStats> wasm_stats() { return std::nullopt; }
 };
 
 struct CreateConfig {

@@ -311,7 +311,7 @@ absl::StatusOr<taskapi::StatsResponse> TaskService::stats(const taskapi::StatsRe
   absl::StatusOr<cgroups::Stats> st = (*c)->init.process->stats();
   if (!st.ok()) return st.status();
   taskapi::StatsResponse out;
-  *out.mutable_stats() = pack_metrics(*st);
+  *out.mutable_stats() = pack_metrics(*st, (*c)->init.process->wasm_stats());
   return out;
 }
 
