@@ -30,10 +30,21 @@ ws_dockerd_available || {
   exit 0
 }
 case $mode in graphdriver | containerd-store) ;; *) echo "unknown mode $mode" >&2; exit 2 ;; esac
-for f in "$shim_dir/containerd-shim-wasm-v1" "$packer" "$build/examples/httpd.wasm" \
-  "$build/examples/docroot.wasm" "$build/test/integration/ws_it_hold.wasm"; do
+for f in "$shim_dir/containerd-shim-wasm-v1" "$packer" "$build/examples/hello.wasm" \
+  "$build/examples/httpd.wasm" "$build/examples/docroot.wasm" \
+  "$build/test/integration/ws_it_hold.wasm"; do
   [[ -e "$f" ]] || { echo "missing $f" >&2; exit 1; }
 done
+
+# The demo of examples/docker (its own containerd and dockerd), with its output.
+demo_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+out=$(WS_DEMO_PORT=$demo_port "$root/examples/docker/demo.sh" "$build" "$containerd_bin" \
+  $([[ $mode == containerd-store ]] && echo --containerd-store) 2>&1); rc=$?
+contains "$out" "argument 2: docker" && contains "$out" "writing into /docroot: Read-only file system" &&
+  contains "$out" "200 text/html" && contains "$out" "Only what the host grants is visible." &&
+  contains "$out" "GET /hello.txt -> 200" && grep -qx 143 <<<"$out" && [[ $rc -eq 0 ]]
+check "examples/docker/demo.sh: hello, -v docroot:ro, -p to httpd, logs, stop (143)" $? \
+  "rc=$rc" "$(tail -40 <<<"$out")"
 
 ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1
 echo "# containerd: $("$containerd_bin" --version)"
@@ -122,6 +133,9 @@ check "-v host:/docroot:ro: the guest reads the host directory and cannot write 
 out=$(dk "${RUN[@]}" --rm -v "$work/site:/docroot" --entrypoint /g/docroot.wasm "$IMG" 2>&1); rc=$?
 contains "$out" "writing into /docroot: allowed" && [[ $rc -eq 0 && -f "$work/site/written-by-the-guest.txt" ]]
 check "-v host:/docroot: the guest's file appears on the host" $? "rc=$rc out: $out"
+out=$(dk "${RUN[@]}" --rm --read-only --entrypoint /g/docroot.wasm "$IMG" / 2>&1); rc=$?
+contains "$out" "writing into /: Read-only file system" && contains "$out" "/ holds"
+check "--read-only: the guest's / refuses writes" $? "rc=$rc out: $out"
 
 # 5. docker run -d, docker logs, docker stop with SIGTERM (a guest sleeping in poll_oneoff
 # cannot handle it: 143), docker wait.
@@ -134,6 +148,15 @@ state=$(dk inspect -f '{{.State.Status}} {{.State.Pid}}' "$id" 2>&1)
 pid=${state#* }
 [[ "$state" == running* && $pid -gt 0 ]] && kill -0 "$pid" 2>/dev/null
 check "docker inspect: running, with the instance's host pid" $? "$state"
+# docker pause/unpause: the cgroup is frozen (no new output), then thawed.
+dk pause "$id" >/dev/null 2>&1
+paused=$(dk inspect -f '{{.State.Status}}' "$id" 2>&1)
+n1=$(dk logs "$id" 2>&1 | wc -l); sleep 0.6; n2=$(dk logs "$id" 2>&1 | wc -l)
+dk unpause "$id" >/dev/null 2>&1
+sleep 0.6; n3=$(dk logs "$id" 2>&1 | wc -l)
+[[ "$paused" == paused && $n2 -eq $n1 && $n3 -gt $n2 ]]
+check "docker pause freezes the guest, unpause resumes it" $? \
+  "state=$paused lines $n1 -> $n2 (paused) -> $n3 (resumed)"
 t0=$(date +%s%N)
 dk stop "$id" >/dev/null 2>&1
 t1=$(date +%s%N)
