@@ -79,7 +79,7 @@ check "dockerd runs with the $mode store and knows the runtime alias" \
   $([[ $? -eq 0 ]] && contains "$info" '"wasm"'; echo $?) "$info"
 
 # 1. Images from wasm-oci, loaded with docker load.
-for g in hello cat trap spin ticker hold; do
+for g in hello cat trap spin ticker hold tty; do
   cp "$build/test/integration/ws_it_$g.wasm" "$work/guests/$g.wasm"
 done
 cp "$build/examples/docroot.wasm" "$work/guests/docroot.wasm"
@@ -110,6 +110,8 @@ check "a trapping guest: docker run exits 134 with the trap on stderr" $? "rc=$r
 out=$(printf 'abc' | dk "${RUN[@]}" --rm -i --entrypoint /g/cat.wasm "$IMG" 2>&1); rc=$?
 contains "$out" "abc[eof after 3 bytes]" && [[ $rc -eq 0 ]]
 check "docker run -i: stdin reaches the guest, then EOF" $? "rc=$rc out: $out"
+out=$(script -qec "DOCKER_CONFIG=$WS_DOCKERD_DIR/cli $WS_DOCKER -H unix://$WS_DOCKER_SOCK ${RUN[*]} --rm -t --entrypoint /g/tty.wasm $IMG" /dev/null 2>&1)
+contains "$out" "stdout is a tty"; check "docker run -t gives the guest a terminal" $? "out: $out"
 out=$(dk "${RUN[@]}" --rm --entrypoint /g/nope.wasm "$IMG" 2>&1); rc=$?
 contains "$out" "/g/nope.wasm" && contains "$out" "not found in the rootfs" && [[ $rc -eq 125 ]]
 check "a missing module: docker run fails (125) naming it" $? "rc=$rc out: $out"
@@ -148,6 +150,13 @@ state=$(dk inspect -f '{{.State.Status}} {{.State.Pid}}' "$id" 2>&1)
 pid=${state#* }
 [[ "$state" == running* && $pid -gt 0 ]] && kill -0 "$pid" 2>/dev/null
 check "docker inspect: running, with the instance's host pid" $? "$state"
+# docker restart: a new task in the same container, its output from the start again.
+dk restart -t 2 "$id" >/dev/null 2>&1
+for _ in $(seq 1 50); do [[ $(dk logs "$id" 2>&1 | grep -c "^tick 1$") -ge 2 ]] && break; sleep 0.1; done
+state=$(dk inspect -f '{{.State.Status}} {{.State.Pid}}' "$id" 2>&1)
+[[ $(dk logs "$id" 2>&1 | grep -c "^tick 1$") -ge 2 && "$state" == running* && ${state#* } != "$pid" ]]
+check "docker restart runs the guest again in the same container" $? "state: $state (was pid $pid)"
+pid=${state#* }
 # docker pause/unpause: the cgroup is frozen (no new output), then thawed.
 dk pause "$id" >/dev/null 2>&1
 paused=$(dk inspect -f '{{.State.Status}}' "$id" 2>&1)
