@@ -13,7 +13,7 @@ EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test demo run run-local spec asan format format-check tidy clean bench fuzz
+.PHONY: all deps configure build test demo docker-demo run run-local spec asan format format-check tidy clean bench fuzz
 
 all: build
 
@@ -34,6 +34,11 @@ test: build
 # mount) packed by wasm-oci and run as containers through a private containerd and our shim.
 demo: build
 	examples/demo.sh $(BUILD_DIR)
+
+# The usual Docker + Wasm commands (docker run, -v a docroot, -p to the httpd example, logs,
+# stats, stop) against a private dockerd 26 on a private containerd (examples/docker/README.md).
+docker-demo: build
+	examples/docker/demo.sh $(BUILD_DIR)
 
 # The capability demo (examples/) alone as a container: a private containerd runs it
 # through our shim (ctr run --runtime io.containerd.wasm.v1); examples/README.md explains it.

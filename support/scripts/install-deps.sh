@@ -17,8 +17,9 @@ packages=(
   nlohmann-json3-dev libcgroup-dev libssl-dev
   # tests
   libgtest-dev libgmock-dev python3 bsdutils procps
-  # integration tests: a private containerd (Debian 1.6, with runc)
-  containerd runc
+  # integration tests: a private containerd (Debian 1.6, with runc); the Docker test's private
+  # bridge (ip, shuf)
+  containerd runc iproute2 coreutils
   # the image packer tools/wasm-oci (tar/gzip), and the other image builders it is tested against
   libarchive-dev umoci buildah
 )
@@ -40,9 +41,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# containerd 1.7 for the integration tests, and dockerd/docker 26 for the `docker load` check of
-# wasm-oci's docker archives: Debian trixie packages unpacked into a cache (from the same Debian
-# mirror; the system's apt configuration is not touched).
+# containerd 1.7 for the integration tests, and dockerd/docker 26 (with docker-proxy, for -p) for
+# the Docker test and `make docker-demo`: Debian trixie packages unpacked into a cache (from the
+# same Debian mirror; the system's apt configuration is not touched).
 if [ "$(id -u)" -eq 0 ]; then
   "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd docker.io docker-cli >/dev/null
 fi
