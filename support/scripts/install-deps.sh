@@ -19,6 +19,9 @@ packages=(
   libgtest-dev libgmock-dev python3 bsdutils procps
   # integration tests: a private containerd (Debian 1.6, with runc)
   containerd runc
+  # the CRI test (test/integration/cri_test.sh): pod networks from the CNI plugins, a CRI
+  # client in Python, nsenter and ip to look into the pod
+  containernetworking-plugins python3-grpcio iproute2 util-linux
   # the image packer tools/wasm-oci (tar/gzip), and the other image builders it is tested against
   libarchive-dev umoci buildah
 )
@@ -47,9 +50,10 @@ if [ "$(id -u)" -eq 0 ]; then
   "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd docker.io docker-cli >/dev/null
 fi
 
-# Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked). Only the
-# `wasi` tests need them, so a failure here is a warning: those tests then report a skip.
-if ! "$(dirname "${BASH_SOURCE[0]}")/fetch-sources.sh" sqlite3 zlib; then
-  echo "install-deps: warning: could not fetch the sqlite3/zlib sources; the real-program" \
-       "tests (test/real) will be skipped" >&2
+# Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked), and of
+# containerd for the CRI api.proto of the CRI test. Only those tests need them, so a failure
+# here is a warning: those tests then report a skip.
+if ! "$(dirname "${BASH_SOURCE[0]}")/fetch-sources.sh" sqlite3 zlib containerd; then
+  echo "install-deps: warning: could not fetch the sqlite3/zlib/containerd sources; the" \
+       "real-program tests (test/real) and the CRI test will be skipped" >&2
 fi
