@@ -287,13 +287,45 @@ for cid in (srv, local, spin, hello, hog):
 rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=sb))
 rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=sb))
 note("RemovePodSandbox done")
+
+# --- a host-network pod: no network namespace is made, the Wasm server binds on the host -------
+hcfg = pb.PodSandboxConfig(
+    metadata=pb.PodSandboxMetadata(name="hostpod", uid=uid + "-host", namespace="default"),
+    log_directory=os.path.join(WORK, "hostlogs"),
+    linux=pb.LinuxPodSandboxConfig(
+        cgroup_parent=CGROUP_PARENT,
+        security_context=pb.LinuxSandboxSecurityContext(namespace_options=pb.NamespaceOption(
+            network=pb.NODE, pid=pb.CONTAINER, ipc=pb.POD))))
+hsb = rt.RunPodSandbox(pb.RunPodSandboxRequest(config=hcfg, runtime_handler=HANDLER)).pod_sandbox_id
+hholder = json.loads(rt.PodSandboxStatus(pb.PodSandboxStatusRequest(
+    pod_sandbox_id=hsb, verbose=True)).info["info"])["pid"]
+check("a host-network pod's sandbox stays in the host's network namespace",
+      ns_inode(hholder, "net") == ns_inode("self", "net")
+      and ns_inode(hholder, "ipc") != ns_inode("self", "ipc"))
+with socket.socket() as probe_sock:
+    probe_sock.bind(("127.0.0.1", 0))
+    port = probe_sock.getsockname()[1]
+hsrv = create_start(hsb, hcfg, container_config(
+    "server", ["/serve.wasm"], "server.log", {"io.wasmshim.tcplisten": f"127.0.0.1:{port}"}))
+try:
+    reply = talk("127.0.0.1", port, "host")
+except OSError as e:
+    reply = f"connect 127.0.0.1:{port}: {e}"
+check("... and its Wasm server answers on the host's 127.0.0.1",
+      reply == "hello host from a wasm listener\n", reply)
+s = wait_exited(hsrv, 20)
+check("... then EXITED 0, Completed", s.exit_code == 0 and s.reason == "Completed", s)
+rt.RemoveContainer(pb.RemoveContainerRequest(container_id=hsrv))
+rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=hsb))
+rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=hsb))
 left = rt.ListContainers(pb.ListContainersRequest()).containers
 pods = rt.ListPodSandbox(pb.ListPodSandboxRequest()).items
 for _ in range(50):
-    if not shim_servers() and not os.path.exists(f"/proc/{holder}"):
+    if not shim_servers() and not any(os.path.exists(f"/proc/{p}") for p in (holder, hholder)):
         break
     time.sleep(0.1)
 check("after RemovePodSandbox: no container, no sandbox, no shim and no sandbox process left",
-      not left and not pods and not shim_servers() and not os.path.exists(f"/proc/{holder}"),
+      not left and not pods and not shim_servers()
+      and not any(os.path.exists(f"/proc/{p}") for p in (holder, hholder)),
       f"containers {len(left)} pods {len(pods)} shims {shim_servers()}")
 sys.exit(min(failures, 100))
