@@ -126,8 +126,12 @@ cp /bin/true "$work/rootfs/sidecar"  # a Linux ELF program: refused
 ctrk images import "$work/pause.tar" >/dev/null || exit 1
 ctrk images import "$work/img.tar" >/dev/null || exit 1
 
+# In the background: a TERM (ctest's timeout) then runs the cleanup at once, not after the client.
 /usr/bin/python3 "$here/cri_client.py" "$work/pb" "$WS_CTRD_SOCK" "$WS_CTRD_SOCK" wasm "$IMG" \
-  "$work" "$CGROUP_PARENT"
+  "$work" "$CGROUP_PARENT" &
+client=$!
+trap 'kill $client 2>/dev/null; exit 143' INT TERM
+wait $client
 failures=$?
 echo "# $failures failure(s)"
 [[ $failures -eq 0 ]]
