@@ -244,6 +244,10 @@ std::string Spec::annotation(std::string_view key) const {
   return it == annotations.end() ? std::string() : it->second;
 }
 
+bool is_pod_sandbox(const Spec& spec) {
+  return spec.annotation(kCriContainerTypeAnnotation) == "sandbox";
+}
+
 absl::StatusOr<Spec> parse_spec(std::string_view json) {
   WS_ASSIGN_OR_RETURN(Json j, parse_json(json, "config.json"));
   Reader r("config.json");

@@ -88,6 +88,14 @@ struct Spec {
   std::string annotation(std::string_view key) const;
 };
 
+// CRI's annotations: the container type ("sandbox" for a pod's pause container, "container"
+// for the others) and the pod's sandbox id (on every container of the pod).
+inline constexpr char kCriContainerTypeAnnotation[] = "io.kubernetes.cri.container-type";
+inline constexpr char kCriSandboxIdAnnotation[] = "io.kubernetes.cri.sandbox-id";
+
+// True for the pause container of a CRI pod: its process only holds the pod's namespaces.
+bool is_pod_sandbox(const Spec& spec);
+
 // Parses config.json text. INVALID_ARGUMENT naming the field for malformed JSON or a field of
 // the wrong type ("config.json: process.args[2]: expected a string"). Unknown fields are ignored.
 absl::StatusOr<Spec> parse_spec(std::string_view json);

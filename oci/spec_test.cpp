@@ -109,6 +109,18 @@ TEST(Spec, ErrorsNameTheField) {
             "config.json: linux.namespaces[0].type: required");
 }
 
+TEST(Spec, RecognisesCriPodSandboxes) {
+  absl::StatusOr<Spec> pause =
+      parse_spec(R"({"annotations": {"io.kubernetes.cri.container-type": "sandbox"}})");
+  absl::StatusOr<Spec> app =
+      parse_spec(R"({"annotations": {"io.kubernetes.cri.container-type": "container"}})");
+  absl::StatusOr<Spec> plain = parse_spec("{}");
+  ASSERT_TRUE(pause.ok() && app.ok() && plain.ok());
+  EXPECT_TRUE(is_pod_sandbox(*pause));
+  EXPECT_FALSE(is_pod_sandbox(*app));
+  EXPECT_FALSE(is_pod_sandbox(*plain));
+}
+
 TEST(Spec, LoadSpecNamesTheFile) {
   absl::StatusOr<Spec> s = load_spec("/nonexistent-bundle");
   ASSERT_FALSE(s.ok());

@@ -122,9 +122,14 @@ absl::StatusOr<std::string> probe_candidate(const std::string& entry_path, const
     case ModuleKind::kOther:
       break;
   }
-  return invalid("process.args[0]",
-                 absl::StrCat(entry_path, ": ", path, ": not a WebAssembly module (",
-                              hex_bytes(*head), ") and this runtime only runs Wasm"));
+  // Linux programs (a pod's sidecars, say) are refused, not run natively.
+  absl::string_view kind;
+  if (absl::StartsWith(*head, "\177ELF")) kind = ": a Linux ELF executable";
+  if (absl::StartsWith(*head, "#!")) kind = ": a script";
+  return invalid(
+      "process.args[0]",
+      absl::StrCat(entry_path, ": ", path, ": not a WebAssembly module (", hex_bytes(*head), kind,
+                   ") and this runtime only runs Wasm, not Linux programs"));
 }
 
 }  // namespace

@@ -3,13 +3,18 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/strings/str_cat.h"
@@ -40,7 +45,26 @@ absl::Status join_ns(const std::string& path, int flag, absl::string_view what) 
   return absl::OkStatus();
 }
 
-absl::Status setup_namespaces(const oci::Spec& spec) {
+// A new network namespace has only `lo`, and it is down: up it goes, as runc does, so that
+// 127.0.0.1 works inside the container.
+absl::Status loopback_up() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return errno_status(errno, "socket for the loopback interface");
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) {
+    return errno_status(errno, "read the flags of lo in the new network namespace");
+  }
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) {
+    return errno_status(errno, "bring up lo in the new network namespace");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status enter_namespaces(const oci::Spec& spec) {
   for (const oci::Namespace& ns : spec.linux.namespaces) {
     for (const NsKind& kind : kJoinable) {
       if (ns.type != kind.oci) continue;
@@ -51,6 +75,9 @@ absl::Status setup_namespaces(const oci::Spec& spec) {
       if (::unshare(kind.flag) != 0) {
         return errno_status(errno, absl::StrCat("create a ", kind.oci, " namespace"));
       }
+      if (kind.flag == CLONE_NEWNET) {
+        if (absl::Status s = loopback_up(); !s.ok()) return s;
+      }
       if (kind.flag == CLONE_NEWUTS && !spec.hostname.empty() &&
           ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0) {
         return errno_status(errno, absl::StrCat("set the hostname ", spec.hostname));
@@ -59,6 +86,8 @@ absl::Status setup_namespaces(const oci::Spec& spec) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status apply_mount(int root_fd, const std::string& bundle, const oci::PlannedMount& p) {
   const oci::Mount& m = p.mount;
@@ -165,7 +194,7 @@ absl::Status mount_error(const absl::Status& s, size_t index) {
 
 absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, const oci::Spec& spec,
                                                    const std::vector<oci::PlannedMount>& mounts) {
-  if (absl::Status s = setup_namespaces(spec); !s.ok()) return s;
+  if (absl::Status s = enter_namespaces(spec); !s.ok()) return s;
   if (::unshare(CLONE_NEWNS) != 0) return errno_status(errno, "create a mount namespace");
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
     return errno_status(errno, "make / rslave in the container's mount namespace");

@@ -26,6 +26,12 @@ struct ContainerRoot {
 // EACCES/EPERM, INTERNAL for host faults (EBUSY, ENOMEM, EMFILE...); the message names mounts[i].
 absl::Status mount_error(const absl::Status& s, size_t index);
 
+// Joins (a `path` given: setns) or creates (no path: unshare) the network, IPC and UTS
+// namespaces linux.namespaces lists, brings up `lo` in a new network namespace and sets
+// spec.hostname in a new UTS namespace. Other types
+// (pid, mount, user, cgroup) are not handled here. Errors name the namespace and its path.
+absl::Status enter_namespaces(const oci::Spec& spec);
+
 // An init process: joins or creates the network/IPC/UTS namespaces the spec names, makes a
 // private (rslave) mount namespace, binds the rootfs onto itself, applies `mounts` (the spec's,
 // planned by oci::plan_mounts) inside it (targets resolved in the root), and makes it read-only

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -151,6 +153,43 @@ TEST_F(ContainerTest, NamespacesAreCreatedOrJoinedAsTheSpecSays) {
   EXPECT_EQ(ns_inode(pid, "pid"), ns_inode(self, "pid"));
   (*p)->kill(SIGKILL).IgnoreError();
   ASSERT_TRUE(exits_.wait(p->get()));
+}
+
+std::string run_in(pid_t pid, const std::string& ns_flags, const std::string& command) {
+  std::string out;
+  std::string cmd = absl::StrCat("nsenter ", ns_flags, " -t ", pid, " ", command, " 2>&1");
+  if (FILE* f = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (size_t n = ::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+    ::pclose(f);
+  }
+  return out;
+}
+
+TEST_F(ContainerTest, APodSandboxHoldsItsNamespacesAndRunsNothing) {
+  Bundle b;
+  b.add_guest("loop");
+  // CRI's pause container: an ELF /pause that the image need not even hold.
+  b.spec["process"]["args"] = {"/pause"};
+  b.spec["annotations"]["io.kubernetes.cri.container-type"] = "sandbox";
+  b.spec["hostname"] = "wasm-pod";
+  b.spec["linux"]["namespaces"] = {
+      {{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}};
+  auto p = create(b, b.create_config());
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE((*p)->start().ok());
+  pid_t pid = static_cast<pid_t>((*p)->pid()), self = ::getpid();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(::kill(pid, 0), 0) << "the sandbox process must stay until it is killed";
+  for (const char* ns : {"net", "ipc", "uts"})
+    EXPECT_NE(ns_inode(pid, ns), ns_inode(self, ns)) << ns;
+  EXPECT_EQ(run_in(pid, "-u", "hostname"), "wasm-pod\n");
+  EXPECT_NE(run_in(pid, "-n", "ip -o link show lo").find(",UP"), std::string::npos)
+      << "lo is up in the new network namespace";
+  ASSERT_TRUE((*p)->kill(SIGTERM).ok());
+  std::optional<ExitStatus> e = exits_.wait(p->get());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, 128u + SIGTERM);
 }
 
 TEST_F(ContainerTest, AnUnknownRlimitFailsCreate) {

@@ -92,10 +92,18 @@ void open_instance_log(const InstanceSetup& setup) {
   support::set_log_fields(absl::StrCat("id=", setup.id, " instance=", getpid()));
 }
 
+// The guest to run, or null for a pod sandbox (nothing to run; see below).
 absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
   open_instance_log(setup);
   absl::StatusOr<oci::Spec> spec = oci::load_spec(setup.bundle);
   if (!spec.ok()) return spec.status();
+  if (!setup.is_exec() && oci::is_pod_sandbox(*spec)) {
+    // A pod's sandbox (CRI's pause container) runs no guest: this process holds the pod's
+    // network, IPC and UTS namespaces, which CRI hands to the pod's other containers as
+    // /proc/<pid>/ns/..., until it is killed. Whatever the sandbox image holds is not run.
+    if (absl::Status s = enter_namespaces(*spec); !s.ok()) return s;
+    return std::unique_ptr<Guest>();
+  }
   oci::Process process;
   if (setup.is_exec()) {
     absl::StatusOr<oci::Process> p = oci::parse_process(setup.process_json);
@@ -160,6 +168,10 @@ int instance_main(int, char**) {
   std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
   if (!send_ready(kSyncFd, guest.status()).ok() || !guest.ok()) _exit(1);
   if (!recv_start(kSyncFd)) _exit(1);  // the shim hung up instead: never started
+  if (*guest == nullptr) {             // a pod sandbox: hold the namespaces until a signal ends it
+    ::close(kSyncFd);
+    for (;;) ::pause();
+  }
   g_store.store(&(*guest)->store());
   ::close(kSyncFd);
   // _exit: no static destructor may race with the signal thread or engine threads.

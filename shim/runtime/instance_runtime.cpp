@@ -47,7 +47,8 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::create(const CreateCon
   absl::StatusOr<std::unique_ptr<RootfsMounts>> mounts =
       RootfsMounts::mount(config.rootfs, rootfs_path(config.bundle, *spec));
   if (!mounts.ok()) return mounts.status();
-  if (options_.images) {
+  // A pod sandbox runs nothing from its image (instance_main.cpp): no module to fetch.
+  if (options_.images && !oci::is_pod_sandbox(*spec)) {
     absl::Status s = materialise_wasm_artifact(*options_.images, config.id, *spec,
                                                rootfs_path(config.bundle, *spec));
     if (!s.ok()) return s;

@@ -20,6 +20,9 @@ packages=(
   # integration tests: a private containerd (Debian 1.6, with runc); the Docker test's private
   # bridge (ip, shuf)
   containerd runc iproute2 coreutils
+  # the CRI test (test/integration/cri_test.sh): pod networks from the CNI plugins, a CRI
+  # client in Python, nsenter and ip to look into the pod
+  containernetworking-plugins python3-grpcio util-linux
   # the image packer tools/wasm-oci (tar/gzip), and the other image builders it is tested against
   libarchive-dev umoci buildah
 )
@@ -48,9 +51,10 @@ if [ "$(id -u)" -eq 0 ]; then
   "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd docker.io docker-cli >/dev/null
 fi
 
-# Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked). Only the
-# `wasi` tests need them, so a failure here is a warning: those tests then report a skip.
-if ! "$(dirname "${BASH_SOURCE[0]}")/fetch-sources.sh" sqlite3 zlib; then
-  echo "install-deps: warning: could not fetch the sqlite3/zlib sources; the real-program" \
-       "tests (test/real) will be skipped" >&2
+# Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked), and of
+# containerd for the CRI api.proto of the CRI test. Only those tests need them, so a failure
+# here is a warning: those tests then report a skip.
+if ! "$(dirname "${BASH_SOURCE[0]}")/fetch-sources.sh" sqlite3 zlib containerd; then
+  echo "install-deps: warning: could not fetch the sqlite3/zlib/containerd sources; the" \
+       "real-program tests (test/real) and the CRI test will be skipped" >&2
 fi
