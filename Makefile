@@ -7,6 +7,11 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= 2
 SPEC_DIR   ?= $(abspath ../shared/wasm-spec)
 CMAKE_ARGS ?=
+# LeakSanitizer's exit-time scan of dynamic TLS crashes ("Tracer caught signal 11", a bogus DTLS
+# range) in a program that dlopened the codegen plugin and ran a thread that used it; GCC 12's
+# runtime then reports a fatal error instead of leaks. Not intercepting __tls_get_addr avoids
+# the bogus range; leaks are still checked.
+ASAN_TEST_OPTIONS ?= intercept_tls_get_addr=0
 SPEC_RUNNER = $(BUILD_DIR)/test/spec/ws_spec_runner
 WASMRUN     = $(BUILD_DIR)/tools/wasmrun/wasmrun
 EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
@@ -58,7 +63,7 @@ spec: build
 asan: deps
 	@test -f $(ASAN_DIR)/build.ninja || $(CONFIGURE) -B $(ASAN_DIR) -DWS_SANITIZE=ON
 	cmake --build $(ASAN_DIR) -j$(JOBS)
-	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS)
+	ASAN_OPTIONS=$(ASAN_TEST_OPTIONS) ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS)
 
 format:
 	@support/scripts/check-format.sh --fix
