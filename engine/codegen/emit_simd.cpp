@@ -1,5 +1,7 @@
 // SIMD: dispatch, v128 loads and stores (whole, extending, splat, zero and lane forms),
 // constants, shuffles and swizzles, lane access, and the bitwise instructions.
+#include <llvm/IR/IntrinsicsX86.h>
+
 #include "absl/strings/str_cat.h"
 #include "engine/codegen/emitter.h"
 
@@ -98,10 +100,17 @@ llvm::Value* FunctionEmitter::splat(llvm::Value* scalar, char shape) {
   return b_.CreateVectorSplat(vt->getNumElements(), scalar);
 }
 
-// Lane i is v[idx[i]], or 0 when idx[i] >= 16. The lane-by-lane form below (index masked so each
-// extract is defined, then out-of-range lanes zeroed) is the pattern LLVM's x86 back end turns
-// into one pshufb plus the zeroing; other targets get their own variable permute or lanes.
+// Lane i is v[idx[i]], or 0 when idx[i] >= 16. On x86, pshufb zeroes a lane whose index has
+// its top bit set and otherwise uses the low four bits: adding 0x70 with unsigned saturation
+// maps 0..15 to 0x70..0x7f and everything above to >= 0x80. Elsewhere the lane-by-lane form
+// below (index masked so each extract is defined, then out-of-range lanes zeroed), which
+// back ends turn into their variable permute.
 llvm::Value* FunctionEmitter::swizzle(llvm::Value* v, llvm::Value* idx) {
+  if (env_.x86_ssse3) {
+    llvm::Value* sat =
+        b_.CreateBinaryIntrinsic(llvm::Intrinsic::uadd_sat, idx, splat(b_.getInt8(0x70), 'b'));
+    return b_.CreateIntrinsic(llvm::Intrinsic::x86_ssse3_pshuf_b_128, {}, {v, sat});
+  }
   llvm::Value* masked = b_.CreateAnd(idx, splat(b_.getInt8(15), 'b'));
   llvm::Value* r = llvm::PoisonValue::get(env_.vector_type('b'));
   for (unsigned i = 0; i < 16; ++i) {
