@@ -77,8 +77,8 @@ constexpr LaneOp kLaneOps[] = {
 
 absl::Status FunctionEmitter::simd(const Instr& in) {
   if (simd_memory(in) || simd_lanes(in) || simd_bitwise(in) || simd_compare(in) ||
-      simd_integer(in) || simd_widen(in) || simd_float(in) || simd_convert(in) ||
-      simd_relaxed(in)) {
+      simd_integer(in) || simd_int_unary(in) || simd_widen(in) || simd_dot_narrow(in) ||
+      simd_float(in) || simd_convert(in) || simd_relaxed(in)) {
     return absl::OkStatus();
   }
   return absl::UnimplementedError(absl::StrCat("codegen: SIMD instruction ", to_string(in.op)));

@@ -219,32 +219,6 @@ bool FunctionEmitter::simd_integer(const Instr& in) {
                               : b_.CreateBinaryIntrinsic(ib.id, lhs, rhs));
     return true;
   }
-  for (const IntUnary& u : kIntUnaries) {
-    if (u.op != in.op) continue;
-    llvm::Value* x = pop_lanes(u.shape);
-    llvm::Value* zero = llvm::Constant::getNullValue(x->getType());
-    switch (u.kind) {
-      case IntUnary::kAbs:
-        push_lanes(b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getFalse()));
-        break;
-      case IntUnary::kNeg:
-        push_lanes(b_.CreateSub(zero, x));
-        break;
-      case IntUnary::kPopcnt:
-        push_lanes(b_.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, x));
-        break;
-      case IntUnary::kAllTrue:
-        push(b_.CreateZExt(b_.CreateAndReduce(b_.CreateICmpNE(x, zero)), env_.i32));
-        break;
-      case IntUnary::kBitmask: {
-        llvm::Value* signs = b_.CreateICmpSLT(x, zero);
-        unsigned n = llvm::cast<llvm::FixedVectorType>(x->getType())->getNumElements();
-        push(b_.CreateZExt(b_.CreateBitCast(signs, b_.getIntNTy(n)), env_.i32));
-        break;
-      }
-    }
-    return true;
-  }
   for (const Shift& s : kShifts) {
     if (s.op != in.op) continue;
     llvm::Value* count = pop();
@@ -280,6 +254,36 @@ bool FunctionEmitter::simd_integer(const Instr& in) {
   }
 }
 
+bool FunctionEmitter::simd_int_unary(const Instr& in) {
+  for (const IntUnary& u : kIntUnaries) {
+    if (u.op != in.op) continue;
+    llvm::Value* x = pop_lanes(u.shape);
+    llvm::Value* zero = llvm::Constant::getNullValue(x->getType());
+    switch (u.kind) {
+      case IntUnary::kAbs:
+        push_lanes(b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, x, b_.getFalse()));
+        break;
+      case IntUnary::kNeg:
+        push_lanes(b_.CreateSub(zero, x));
+        break;
+      case IntUnary::kPopcnt:
+        push_lanes(b_.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, x));
+        break;
+      case IntUnary::kAllTrue:
+        push(b_.CreateZExt(b_.CreateAndReduce(b_.CreateICmpNE(x, zero)), env_.i32));
+        break;
+      case IntUnary::kBitmask: {
+        llvm::Value* signs = b_.CreateICmpSLT(x, zero);
+        unsigned n = llvm::cast<llvm::FixedVectorType>(x->getType())->getNumElements();
+        push(b_.CreateZExt(b_.CreateBitCast(signs, b_.getIntNTy(n)), env_.i32));
+        break;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 bool FunctionEmitter::simd_widen(const Instr& in) {
   for (const Widen& w : kWidens) {
     if (w.op != in.op) continue;
@@ -312,6 +316,11 @@ bool FunctionEmitter::simd_widen(const Instr& in) {
     }
     return true;
   }
+  return false;
+}
+
+// Dot products and narrowing: lanes combined into fewer, wider or narrower ones.
+bool FunctionEmitter::simd_dot_narrow(const Instr& in) {
   switch (in.op) {
     case Opcode::kI32x4DotI16x8S: {  // pairwise sums of 32-bit products: pmaddwd
       auto* wide = llvm::FixedVectorType::get(env_.i32, 8);

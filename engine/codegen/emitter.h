@@ -125,7 +125,9 @@ class FunctionEmitter {
   bool simd_bitwise(const Instr& in);
   bool simd_compare(const Instr& in);
   bool simd_integer(const Instr& in);
+  bool simd_int_unary(const Instr& in);
   bool simd_widen(const Instr& in);
+  bool simd_dot_narrow(const Instr& in);
   bool simd_float(const Instr& in);
   bool simd_convert(const Instr& in);
   bool simd_relaxed(const Instr& in);
