@@ -81,6 +81,7 @@ tidy: build
 bench: build
 	@BUILD_DIR=$(BUILD_DIR) bench/decode/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/kernels/run.sh
+	$(BUILD_DIR)/bench/simd/ws_simd_bench --runs 15
 	@BUILD_DIR=$(BUILD_DIR) bench/wasi/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/cache/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/lazy/run.sh

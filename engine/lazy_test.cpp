@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <latch>
 #include <thread>
 
@@ -274,13 +275,52 @@ TEST(LazyTier, HostImportsAndExportsOfImportsWork) {
   EXPECT_EQ(calls, 2);
 }
 
-TEST(LazyTier, SimdIsRejectedAtLoadAsTheEagerTierDoes) {
-  auto cm =
-      Engine(lazy_options())
-          .load(ws::testing::wat_to_wasm("(module (func (export \"f\") (result i32)"
-                                         " (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))"));
-  ASSERT_FALSE(cm.ok());
-  EXPECT_EQ(cm.status().code(), absl::StatusCode::kUnimplemented);
+abi::RawValue raw_i16x8(std::initializer_list<int16_t> lanes) {
+  abi::RawValue r{};
+  std::memcpy(r.bytes, std::data(lanes), 16);
+  return r;
+}
+
+// SIMD compiles lazily like everything else; v128 values cross calls, the trampolines and a
+// host import's adapter in full.
+TEST(LazyTier, CompilesSimdAtFirstCall) {
+  Engine engine(lazy_options());
+  Store store;
+  Linker linker;
+  FuncType ft;
+  ft.num_params = 1;
+  ft.types = {ValType::kV128, ValType::kV128};
+  FuncRecord* host = store.create_host_function(
+      {ft,
+       [](Caller&, std::span<const abi::RawValue> args, std::span<abi::RawValue> res) {
+         for (int i = 0; i < 16; ++i) res[0].bytes[i] = args[0].bytes[15 - i];
+         return absl::OkStatus();
+       },
+       "reverse"});
+  linker.define("env", "reverse", Extern::of(host));
+  auto cm = engine.load(ws::testing::wat_to_wasm(R"((module
+    (import "env" "reverse" (func $reverse (param v128) (result v128)))
+    (func $dot (param v128 v128) (result v128) (i32x4.dot_i16x8_s (local.get 0) (local.get 1)))
+    (func (export "sum") (param v128 v128) (result i32)
+      (local $d v128)
+      (local.set $d (call $dot (local.get 0) (local.get 1)))
+      (i32.add (i32x4.extract_lane 0 (local.get $d)) (i32x4.extract_lane 3 (local.get $d))))
+    (func (export "twice") (param v128) (result v128)
+      (call $reverse (call $reverse (i16x8.add_sat_s (local.get 0) (local.get 0)))))))"));
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_TRUE(compiled(**cm).empty());
+  auto inst = instantiate(store, **cm, linker);
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  Outcome o = call(store, **inst, "sum",
+                   {raw_i16x8({1, 2, 3, 4, 5, 6, 7, 8}), raw_i16x8({1, 1, 1, 1, 1, 1, 1, 1000})});
+  ASSERT_TRUE(o.returned());
+  EXPECT_EQ(raw_as_i32(o.results[0]), 3 + 8007);
+  EXPECT_EQ(compiled(**cm), (std::vector<uint32_t>{1, 2}));
+  o = call(store, **inst, "twice", {raw_i16x8({1, -2, 20000, -20000, 0, 0, 0, 32767})});
+  ASSERT_TRUE(o.returned());
+  abi::RawValue want = raw_i16x8({2, -4, 32767, -32768, 0, 0, 0, 32767});
+  EXPECT_EQ(std::memcmp(o.results[0].bytes, want.bytes, 16), 0);
+  EXPECT_EQ(compiled(**cm), (std::vector<uint32_t>{1, 2, 3}));
 }
 
 }  // namespace

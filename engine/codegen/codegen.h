@@ -44,7 +44,6 @@ struct CompileStats {
 // into partitions balanced by body size (one for small modules), each partition compiled on a
 // worker thread into an ELF object for the host CPU, the objects linked by our own linker.
 // The image imports the runtime intrinsics and a few libc functions by name (see CodeImage).
-// UNIMPLEMENTED for instructions this back end does not compile yet (SIMD).
 absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
                                         const CompileOptions& options,
                                         CompileStats* stats = nullptr);
@@ -54,7 +53,7 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
 std::string host_cpu_features();
 
 // Compiles every function of `m` (validated, with `info` from the validator) into the process's
-// JIT. UNIMPLEMENTED for instructions this back end does not compile yet (SIMD).
+// JIT.
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
                                                                 const ModuleInfo& info,
                                                                 const CompileOptions& options);
@@ -64,7 +63,6 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
 // code at lazy_codegen_level) the first time any thread calls its stub, exactly once, on the
 // JIT's compile threads; trampolines and host adapters are compiled up front. Each compiled
 // function's range arrives in CompiledCode::live_ranges before it runs.
-// UNIMPLEMENTED up front when a function uses SIMD (as compile_jit would report).
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
     std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options);
 

@@ -152,7 +152,7 @@ void FunctionEmitter::br_table(const Instr& in) {
 
 void FunctionEmitter::keep_alive(llvm::Value* v) {
   llvm::Type* t = v->getType();
-  const char* constraint = t->isFloatingPointTy() ? "x" : "r";
+  const char* constraint = t->isFloatingPointTy() || t->isVectorTy() ? "x" : "r";
   auto* asm_fn = llvm::InlineAsm::get(llvm::FunctionType::get(env_.void_ty, {t}, false), "",
                                       constraint, /*hasSideEffects=*/true);
   b_.CreateCall(asm_fn, {v});

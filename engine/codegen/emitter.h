@@ -50,6 +50,10 @@ struct ModuleEnv {
   llvm::Type* f32;
   llvm::Type* f64;
   llvm::PointerType* ptr;
+  // The target is x86-64 with SSSE3 (pshufb, pmulhrsw, pmaddubsw): the SIMD emitters use those
+  // instructions' intrinsics only then and portable vector IR otherwise. Every tier compiles
+  // for the host CPU, so the host's features are the target's.
+  bool x86_ssse3 = false;
 
   // Caches behind type_signature() and function(); entries not made yet are nullptr.
   std::vector<llvm::FunctionType*> signatures;  // per type index, Wasm convention
@@ -60,6 +64,8 @@ struct ModuleEnv {
   // Letters of intrinsics.def and of the memory access table: v void, p ptr, b i8, h i16,
   // i i32, l i64, f f32, d f64.
   llvm::Type* letter_type(char c) const;
+  // The 128-bit vector whose lanes have letter type `c` (b: <16 x i8> ... d: <2 x double>).
+  llvm::FixedVectorType* vector_type(char c) const;
   llvm::FunctionType* signature(const FuncType& ft);
   // The Wasm-convention signature of type `type_index`, made on first use.
   llvm::FunctionType* type_signature(uint32_t type_index);
@@ -111,6 +117,29 @@ class FunctionEmitter {
   absl::Status call(const Instr& in);
   absl::Status table(const Instr& in);
   absl::Status reference(const Instr& in);
+
+  // SIMD by family (emit_simd*.cpp); each returns false for an opcode not of its family.
+  absl::Status simd(const Instr& in);
+  bool simd_memory(const Instr& in);
+  bool simd_lanes(const Instr& in);
+  bool simd_bitwise(const Instr& in);
+  bool simd_compare(const Instr& in);
+  bool simd_integer(const Instr& in);
+  bool simd_int_unary(const Instr& in);
+  bool simd_widen(const Instr& in);
+  bool simd_dot_narrow(const Instr& in);
+  bool simd_float(const Instr& in);
+  bool simd_convert(const Instr& in);
+  bool simd_relaxed(const Instr& in);
+  // v128 values live on the operand stack as <2 x i64>; these view one as lanes of letter type
+  // `shape` (see ModuleEnv::vector_type) and store lanes back.
+  llvm::Value* pop_lanes(char shape);
+  void push_lanes(llvm::Value* v);
+  llvm::Value* splat(llvm::Value* scalar, char shape);
+  llvm::Value* swizzle(llvm::Value* v, llvm::Value* idx);
+  llvm::Value* q15mulr(llvm::Value* a, llvm::Value* b);
+  llvm::Value* trunc_sat_lanes(llvm::Value* x, bool is_signed);
+  llvm::Value* relaxed_dot_i16(llvm::Value* a, llvm::Value* b);
 
   // Control helpers.
   void block_types(const BlockType& bt, std::vector<ValType>& params,

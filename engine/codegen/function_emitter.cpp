@@ -67,10 +67,7 @@ absl::Status FunctionEmitter::emit() {
 
 absl::Status FunctionEmitter::instr(const Instr& in) {
   const OpcodeInfo& oi = info(in.op);
-  if (oi.prefix == 0xFD) {
-    return absl::UnimplementedError(
-        absl::StrCat("SIMD instruction ", to_string(in.op), " is not compiled yet"));
-  }
+  if (oi.prefix == 0xFD) return simd(in);
   switch (oi.imm) {
     case Imm::kMemArg:
     case Imm::kMemory:

@@ -375,7 +375,7 @@ class FunctionUnit : public orc::MaterializationUnit {
 };
 
 // Where a call-through stub lands when its function cannot be compiled (the error was
-// reported above). Unreachable for validated modules without SIMD, which compile_lazy rejects.
+// reported above). Unreachable for validated modules: every instruction compiles.
 void lazy_compile_failed() {
   std::fputs("wasmshim: lazy compilation of a Wasm function failed\n", stderr);
   std::abort();
@@ -459,12 +459,6 @@ llvm::Error define_functions(Jit& j, LazyOwner& owner, std::shared_ptr<const Laz
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
     std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options) {
   const Module& m = *module;
-  for (size_t i = 0; i < info.functions.size(); ++i) {
-    if (info.functions[i].uses_simd) {
-      return absl::UnimplementedError(absl::StrCat("function ", m.num_imported_funcs + i,
-                                                   ": SIMD instructions are not compiled yet"));
-    }
-  }
   Jit& j = lazy_jit();
   if (!j.lljit) return absl::InternalError(absl::StrCat("cannot start the JIT: ", j.error));
   absl::StatusOr<std::shared_ptr<LazyOwner>> owner = make_lazy_owner(j);

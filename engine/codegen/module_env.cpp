@@ -1,8 +1,24 @@
 // Module-wide LLVM declarations: types, signatures, intrinsics, trampolines and host adapters.
+#include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/Triple.h>
+
 #include "absl/strings/str_cat.h"
 #include "engine/codegen/emitter.h"
 
 namespace ws::engine::codegen {
+namespace {
+
+bool host_has_ssse3() {
+  static const bool has = [] {
+    auto features = llvm::sys::getHostCPUFeatures();
+    auto it = features.find("ssse3");
+    return it != features.end() && it->getValue();
+  }();
+  return has;
+}
+
+}  // namespace
+
 ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::LLVMContext& c,
                      llvm::Module& llvm_module, Declare declare)
     : m(module), info(module_info), ctx(c), mod(llvm_module), ictx{module.features} {
@@ -15,6 +31,8 @@ ModuleEnv::ModuleEnv(const Module& module, const ModuleInfo& module_info, llvm::
   f32 = llvm::Type::getFloatTy(ctx);
   f64 = llvm::Type::getDoubleTy(ctx);
   ptr = llvm::PointerType::get(ctx, 0);
+  x86_ssse3 =
+      llvm::Triple(mod.getTargetTriple()).getArch() == llvm::Triple::x86_64 && host_has_ssse3();
 
   static constexpr struct {
     const char* symbol;
@@ -102,6 +120,11 @@ llvm::Type* ModuleEnv::letter_type(char c) const {
     default:
       return void_ty;
   }
+}
+
+llvm::FixedVectorType* ModuleEnv::vector_type(char c) const {
+  llvm::Type* lane = letter_type(c);
+  return llvm::FixedVectorType::get(lane, 128 / lane->getPrimitiveSizeInBits());
 }
 
 llvm::Type* ModuleEnv::return_type(const FuncType& ft) {

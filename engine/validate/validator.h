@@ -21,7 +21,7 @@ struct FunctionInfo {
   uint32_t max_stack = 0;  // highest operand stack height
   uint32_t max_depth = 0;  // deepest control nesting, the function's own block included
   uint32_t num_instructions = 0;
-  bool uses_simd = false;  // has a 0xFD-prefixed instruction (a lazy compiler rejects it early)
+  bool uses_simd = false;         // has a 0xFD-prefixed instruction
   std::vector<BlockInfo> blocks;  // in order of their opening instruction
 };
 

@@ -77,6 +77,13 @@ absl::StatusOr<Command> parse_command(const nlohmann::json& json) {
   cmd.as = string_field(json, "as");
   if (auto it = json.find("action"); it != json.end()) cmd.action = *it;
   if (auto it = json.find("expected"); it != json.end()) cmd.expected = *it;
+  if (auto it = json.find("either"); it != json.end()) {
+    if (!it->is_array() || it->empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("assert_return at line ", cmd.line, ": \"either\" is no list of values"));
+    }
+    cmd.either = *it;
+  }
   if (carries_module(cmd.kind) && cmd.filename.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(command_name(cmd.kind), " at line ", cmd.line, " has no module filename"));

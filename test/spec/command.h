@@ -33,6 +33,7 @@ struct Command {
   std::string as;            // register: the name it is registered under
   nlohmann::json action;     // action, assert_return/trap/exhaustion: what to invoke or get
   nlohmann::json expected;   // assert_return: the expected results
+  nlohmann::json either;     // assert_return (either ...): any one of these values is the result
 };
 
 // The command's JSON "type" spelling (e.g. "assert_invalid").

@@ -32,7 +32,7 @@ Counts& Counts::operator+=(const Counts& o) {
 
 bool FileReport::ok() const {
   return error.empty() && failures.empty() && unexpected_passes.empty() && !count_mismatch() &&
-         stale_known_failures.empty();
+         stale_known_failures.empty() && counts.skipped_execution == 0;
 }
 
 void tally(FileReport& report, const Command& cmd, const CommandResult& result) {
@@ -78,6 +78,10 @@ std::string format_file_line(const FileReport& r) {
     absl::StrAppend(&out, ", ", c.expected_failures, " expected failures");
   if (c.unexpected_passes > 0)
     absl::StrAppend(&out, ", ", c.unexpected_passes, " UNEXPECTED PASSES");
+  if (c.skipped_execution > 0) {
+    absl::StrAppend(&out, "; NOT EXECUTED: ", c.skipped_execution,
+                    " commands (the engine reported UNIMPLEMENTED)");
+  }
   if (r.count_mismatch()) {
     absl::StrAppend(&out, "; COUNT MISMATCH: ", c.total(), " commands, MANIFEST.tsv says ",
                     r.expected_total);

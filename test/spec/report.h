@@ -45,7 +45,9 @@ struct FileReport {
   std::string error;                      // non-empty: the file could not be run
 
   bool count_mismatch() const { return error.empty() && counts.total() != expected_total; }
-  // No failure, unexpected pass, count mismatch, stale list entry or error.
+  // No failure, unexpected pass, count mismatch, stale list entry, error, or command skipped
+  // because the engine could not compile or run it (every instruction compiles: only text
+  // modules, which the runner cannot encode, may be skipped).
   bool ok() const;
 };
 

@@ -1,4 +1,5 @@
 // Unit tests of the spec runner's pure parts: manifest and list parsing, command verdicts, tallies.
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
@@ -9,6 +10,7 @@
 #include "test/spec/lists.h"
 #include "test/spec/manifest.h"
 #include "test/spec/report.h"
+#include "test/spec/values.h"
 
 namespace ws::spec_test {
 namespace {
@@ -113,6 +115,44 @@ TEST(SpecCommands, ParsesScript) {
   EXPECT_FALSE(parse_script(R"({"commands": [{"type": "module", "line": 1}]})").ok());
 }
 
+TEST(SpecCommands, ParsesEitherResults) {
+  auto cmds = parse_script(R"({"commands": [
+      {"type": "assert_return", "line": 5, "action": {"type": "invoke", "field": "f", "args": []},
+       "either": [{"type": "i32", "value": "1"}, {"type": "i32", "value": "2"}]}]})");
+  ASSERT_TRUE(cmds.ok()) << cmds.status();
+  EXPECT_EQ((*cmds)[0].either.size(), 2u);
+  EXPECT_TRUE((*cmds)[0].expected.is_null());
+  EXPECT_FALSE(parse_script(R"({"commands": [{"type": "assert_return", "line": 5,
+      "action": {"type": "invoke", "field": "f"}, "either": []}]})")
+                   .ok());
+}
+
+TEST(SpecValues, V128LanesAndEither) {
+  auto v = parse_value(nlohmann::json::parse(
+      R"({"type": "v128", "lane_type": "i16", "value": ["1", "65535", "0", "0", "0", "0", "0", "7"]})"));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->raw.bytes[0], 1);
+  EXPECT_EQ(v->raw.bytes[2], 0xff);
+  EXPECT_EQ(v->raw.bytes[14], 7);
+  // f32 lanes: 1.0, a canonical NaN, an arithmetic NaN with payload, -0.0.
+  engine::abi::RawValue r{};
+  uint32_t lanes[4] = {0x3f800000u, 0xffc00000u, 0x7fc00001u, 0x80000000u};
+  std::memcpy(r.bytes, lanes, 16);
+  auto f32x4 = [](const char* l1, const char* l2) {
+    return nlohmann::json{
+        {"type", "v128"}, {"lane_type", "f32"}, {"value", {"1065353216", l1, l2, "2147483648"}}};
+  };
+  std::string why;
+  EXPECT_TRUE(matches(f32x4("nan:canonical", "nan:arithmetic"), engine::ValType::kV128, r, why));
+  EXPECT_FALSE(matches(f32x4("nan:canonical", "nan:canonical"), engine::ValType::kV128, r, why));
+  EXPECT_FALSE(matches(f32x4("0", "nan:arithmetic"), engine::ValType::kV128, r, why));
+  nlohmann::json either = {f32x4("0", "0"), f32x4("nan:arithmetic", "nan:arithmetic")};
+  EXPECT_TRUE(matches_any(either, engine::ValType::kV128, r, why));
+  either.erase(1);
+  EXPECT_FALSE(matches_any(either, engine::ValType::kV128, r, why));
+  EXPECT_THAT(why, HasSubstr("expected one of"));
+}
+
 Command command(CommandKind kind, std::string text = "", bool text_module = false) {
   Command c;
   c.kind = kind;
@@ -201,13 +241,27 @@ TEST(SpecReport, TalliesAndFormats) {
   tally(r, command(CommandKind::kAssertTrap), CommandResult::skipped(SkipReason::kExecution));
   EXPECT_FALSE(r.count_mismatch());
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(format_file_line(r), "a.wast: 1 passed, 1 failed, 3 skipped (text 1, execution 2)");
+  EXPECT_EQ(format_file_line(r),
+            "a.wast: 1 passed, 1 failed, 3 skipped (text 1, execution 2); NOT EXECUTED: 2 "
+            "commands (the engine reported UNIMPLEMENTED)");
   EXPECT_THAT(format_details(r, false),
               ElementsAre("  FAIL a.wast:7: assert_invalid: validated (expected \"x\")"));
   Totals t;
   t.add(r);
   EXPECT_EQ(format_total_line(t.counts), "1 passed, 1 failed, 3 skipped");
   EXPECT_FALSE(t.ok());
+}
+
+TEST(SpecReport, ExecutionSkipsFailTheFile) {
+  FileReport r;
+  r.path = "a.wast";
+  r.expected_total = 2;
+  tally(r, command(CommandKind::kModule), CommandResult::passed());
+  tally(r, command(CommandKind::kAssertMalformed), CommandResult::skipped(SkipReason::kText));
+  EXPECT_TRUE(r.ok());  // text modules the runner cannot encode may be skipped
+  tally(r, command(CommandKind::kAssertReturn), CommandResult::skipped(SkipReason::kExecution));
+  r.expected_total = 3;
+  EXPECT_FALSE(r.ok());
 }
 
 TEST(SpecReport, ListedCommandsAndMismatches) {

@@ -186,4 +186,14 @@ bool matches(const nlohmann::json& expected, ValType type, const RawValue& actua
   return ok;
 }
 
+bool matches_any(const nlohmann::json& alternatives, ValType type, const RawValue& actual,
+                 std::string& why) {
+  for (const nlohmann::json& alternative : alternatives) {
+    std::string ignored;
+    if (matches(alternative, type, actual, ignored)) return true;
+  }
+  why = absl::StrCat("expected one of ", alternatives.dump(), ", got ", describe(type, actual));
+  return false;
+}
+
 }  // namespace ws::spec_test

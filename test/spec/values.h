@@ -24,6 +24,10 @@ absl::StatusOr<ScriptValue> parse_value(const nlohmann::json& value);
 bool matches(const nlohmann::json& expected, engine::ValType type,
              const engine::abi::RawValue& actual, std::string& why);
 
+// Whether `actual` matches any one of the `alternatives` (an `either` result set).
+bool matches_any(const nlohmann::json& alternatives, engine::ValType type,
+                 const engine::abi::RawValue& actual, std::string& why);
+
 // A readable rendering of a value slot of type `type` for failure messages.
 std::string describe(engine::ValType type, const engine::abi::RawValue& raw);
 

@@ -167,6 +167,12 @@ TEST(InvokeValues, ParseByParameterType) {
   EXPECT_FALSE(parse_value(ValType::kF64, " 1").ok());
   EXPECT_EQ(engine::raw_as_ref(*parse_value(ValType::kExternRef, "null")), nullptr);
   EXPECT_FALSE(parse_value(ValType::kV128, "0").ok());
+  EXPECT_FALSE(parse_value(ValType::kV128, "0x0102").ok());  // 32 digits or nothing
+  EXPECT_FALSE(parse_value(ValType::kV128, "0x0000000000000000000000000000000g").ok());
+  auto v = parse_value(ValType::kV128, "0x0f0e0d0c0b0a09080706050403020100");
+  ASSERT_TRUE(v.ok()) << v.status();
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(v->bytes[i], i);
+  EXPECT_EQ(format_value(ValType::kV128, *v), "0x0f0e0d0c0b0a09080706050403020100");
 }
 
 TEST(InvokeValues, ArgumentCountAndMessages) {

@@ -45,6 +45,18 @@ bool parse_float(absl::string_view text, double* out) {
   return end == copy.c_str() + copy.size() && !absl::ascii_isspace(copy[0]);
 }
 
+// v128 as format_value prints it: 0x and exactly 32 hex digits, the last two being byte 0.
+bool parse_v128(absl::string_view text, RawValue* out) {
+  if (!absl::ConsumePrefix(&text, "0x") && !absl::ConsumePrefix(&text, "0X")) return false;
+  if (text.size() != 32) return false;
+  for (int i = 0; i < 16; ++i) {
+    absl::string_view pair = text.substr(30 - 2 * i, 2);
+    auto [end, ec] = std::from_chars(pair.data(), pair.data() + 2, out->bytes[i], 16);
+    if (ec != std::errc() || end != pair.data() + 2) return false;
+  }
+  return true;
+}
+
 template <typename T>
 std::string shortest(T v) {
   if (std::isnan(v)) return std::signbit(v) ? "-nan" : "nan";
@@ -75,6 +87,11 @@ absl::StatusOr<RawValue> parse_value(ValType type, absl::string_view text) {
     case ValType::kExternRef:
       if (text == "null") return engine::raw_ref(nullptr);
       break;
+    case ValType::kV128: {
+      RawValue v{};
+      if (parse_v128(text, &v)) return v;
+      break;
+    }
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("values of type ", engine::to_string(type), " cannot be passed"));

@@ -14,7 +14,8 @@
 namespace ws::tools {
 
 // One argument per parameter of `type`: integers in decimal (signed or unsigned) or 0x hex,
-// floats as strtod reads them (also "nan", "inf", "-inf"), references only as "null".
+// floats as strtod reads them (also "nan", "inf", "-inf"), v128 as 0x and 32 hex digits (as
+// format_value prints it), references only as "null".
 // INVALID_ARGUMENT naming `func`, the argument and the expected type otherwise.
 absl::StatusOr<std::vector<engine::abi::RawValue>> parse_invoke_args(
     const engine::FuncType& type, std::span<const std::string> args, absl::string_view func);
