@@ -2,24 +2,28 @@
 // into an in-memory ELF object (PIC, small code model, hidden wasm symbols), then linked by
 // object_linker into one CodeImage.
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/PassTimingInfo.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
-#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Pass.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
 #include <time.h>
-#include <algorithm>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <queue>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/codegen/emitter.h"
 #include "engine/codegen/object_linker.h"
 
@@ -50,9 +54,22 @@ struct Target {
   std::string error;
 };
 
+// A debugging aid: $WASMSHIM_LLVM_OPTIONS passes LLVM's own command-line options (for example
+// "-time-passes") to the code generator once, before its first compile.
+void apply_llvm_options() {
+  const char* env = std::getenv("WASMSHIM_LLVM_OPTIONS");
+  if (env == nullptr || *env == '\0') return;
+  std::vector<std::string> words = absl::StrSplit(env, ' ', absl::SkipEmpty());
+  std::vector<const char*> argv{"wasmshim"};
+  for (const std::string& w : words) argv.push_back(w.c_str());
+  llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data(),
+                                    "wasmshim code generator", &llvm::errs());
+}
+
 const Target& host_target() {
   static const Target* t = [] {
     auto* out = new Target;
+    apply_llvm_options();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     out->triple = llvm::sys::getProcessTriple();
@@ -214,6 +231,7 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
     if (!o.ok()) return o.status();
     views.push_back(*o);
   }
+  if (llvm::TimePassesIsEnabled) llvm::reportAndResetTimings(&llvm::errs());
   auto t0 = Clock::now();
   absl::StatusOr<CodeImage> image = codegen::link_objects(views, m);
   if (stats != nullptr) {
@@ -230,25 +248,3 @@ absl::StatusOr<CodeImage> compile_eager(const Module& m, const ModuleInfo& info,
 }
 
 }  // namespace ws::engine
-
-namespace ws::engine::codegen {
-
-void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
-  if (level <= 0) return;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel ol = level == 1   ? llvm::OptimizationLevel::O1
-                               : level == 2 ? llvm::OptimizationLevel::O2
-                                            : llvm::OptimizationLevel::O3;
-  pb.buildPerModuleDefaultPipeline(ol).run(mod, mam);
-}
-
-}  // namespace ws::engine::codegen

@@ -23,7 +23,8 @@ class TargetMachine;
 
 namespace ws::engine::codegen {
 
-// Runs LLVM's default per-module pipeline at `level` (0: nothing; 1..3: O1..O3) for `tm`.
+// The IR pipeline for `tm` (optimize.cpp): 0 nothing; 1 and 2 a short per-function pipeline for
+// producer-optimised Wasm (2 adds LICM and GVN); 3 LLVM's whole per-module O3 pipeline.
 void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level);
 
 // Module-wide declarations shared by the function emitters. Function declarations and

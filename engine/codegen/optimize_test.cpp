@@ -1,0 +1,103 @@
+// The IR pipeline (optimize.cpp) on hand-written IR shaped like emitted Wasm: locals promoted
+// to SSA at every level, loop-invariant runtime-context and memory loads hoisted at level 2.
+#include <gtest/gtest.h>
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/AsmParser/Parser.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/SourceMgr.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "engine/codegen/emitter.h"
+
+namespace ws::engine::codegen {
+namespace {
+
+// A Wasm local in an alloca, summed over a loop that reloads the memory base from the context
+// (invariant) and a value from linear memory that nothing in the loop stores to.
+constexpr char kLoop[] = R"(
+define i32 @ws_f0(ptr %ctx, i32 %n) {
+entry:
+  %local = alloca i32
+  store i32 0, ptr %local
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %i1, %loop ]
+  %base = load ptr, ptr %ctx, !invariant.load !0
+  %v = load i32, ptr %base, align 1
+  %acc = load i32, ptr %local
+  %acc1 = add i32 %acc, %v
+  store i32 %acc1, ptr %local
+  %i1 = add i32 %i, 1
+  %done = icmp eq i32 %i1, %n
+  br i1 %done, label %exit, label %loop
+exit:
+  %r = load i32, ptr %local
+  ret i32 %r
+}
+!0 = !{}
+)";
+
+struct Shape {
+  int allocas = 0;
+  int loads_in_loops = 0;
+  int loads = 0;
+};
+
+Shape optimized_shape(int level) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic diag;
+  std::unique_ptr<llvm::Module> mod = llvm::parseAssemblyString(kLoop, diag, ctx);
+  EXPECT_NE(mod, nullptr) << diag.getMessage().str();
+  if (!mod) return {};
+  std::string triple = llvm::sys::getProcessTriple(), error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+  EXPECT_NE(target, nullptr) << error;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, "x86-64", "", llvm::TargetOptions(), llvm::Reloc::PIC_, llvm::CodeModel::Small));
+  mod->setDataLayout(tm->createDataLayout());
+  mod->setTargetTriple(triple);
+  optimize(*mod, tm.get(), level);
+  llvm::Function& f = *mod->getFunction("ws_f0");
+  llvm::DominatorTree dt(f);
+  llvm::LoopInfo loops(dt);
+  Shape s;
+  for (llvm::BasicBlock& bb : f) {
+    for (llvm::Instruction& i : bb) {
+      if (llvm::isa<llvm::AllocaInst>(i)) ++s.allocas;
+      if (!llvm::isa<llvm::LoadInst>(i)) continue;
+      ++s.loads;
+      if (loops.getLoopFor(&bb) != nullptr) ++s.loads_in_loops;
+    }
+  }
+  return s;
+}
+
+TEST(Optimize, LevelZeroLeavesTheIrAlone) {
+  Shape s = optimized_shape(0);
+  EXPECT_EQ(s.allocas, 1);
+  EXPECT_EQ(s.loads_in_loops, 3);
+}
+
+TEST(Optimize, LevelOnePromotesLocals) {
+  Shape s = optimized_shape(1);
+  EXPECT_EQ(s.allocas, 0);
+  EXPECT_EQ(s.loads_in_loops, 2);  // no loop passes at level 1
+}
+
+TEST(Optimize, LevelTwoHoistsInvariantLoadsOutOfLoops) {
+  Shape s = optimized_shape(2);
+  EXPECT_EQ(s.allocas, 0);
+  EXPECT_EQ(s.loads_in_loops, 0);
+  EXPECT_EQ(s.loads, 2);  // the base and the value, once each
+}
+
+}  // namespace
+}  // namespace ws::engine::codegen
