@@ -138,6 +138,13 @@ void read_process(Reader& r, const Json& j, const std::string& path, Process& p)
     r.unsigned_int(e, "soft", at, l.soft);
     p.rlimits.push_back(std::move(l));
   });
+  if (const Json* oom = r.member(j, "oomScoreAdj")) {
+    if (!oom->is_number_integer() || oom->get<int64_t>() < -1000 || oom->get<int64_t>() > 1000) {
+      r.fail(Reader::join(path, "oomScoreAdj"), "expected an integer from -1000 to 1000");
+    } else {
+      p.oom_score_adj = static_cast<int>(oom->get<int64_t>());
+    }
+  }
 }
 
 void read_hooks(Reader& r, const Json& j, const std::string& path, std::vector<Hook>& out) {

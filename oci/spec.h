@@ -32,6 +32,7 @@ struct Process {
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::vector<Rlimit> rlimits;
+  std::optional<int> oom_score_adj;  // process.oomScoreAdj, -1000..1000
 };
 
 struct Root {
@@ -62,6 +63,9 @@ struct Hooks {
   std::vector<Hook> poststop;
 };
 
+// The shim creates or joins network, IPC and UTS namespaces and always makes its own mount
+// namespace; it refuses "user" and ignores "pid", "cgroup" and "time" (a Wasm guest sees no
+// process ids, cgroup paths or clocks through which those namespaces would show).
 struct Namespace {
   std::string type;  // "network", "ipc", "uts", "mount", "pid", "user", "cgroup", "time"
   std::string path;  // join this one when set, else create a new one

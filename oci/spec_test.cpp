@@ -22,6 +22,7 @@ constexpr const char* kCtrSpec = R"({
     "cwd": "/",
     "capabilities": {"bounding": ["CAP_CHOWN"]},
     "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
+    "oomScoreAdj": -998,
     "noNewPrivileges": true
   },
   "root": {"path": "rootfs", "readonly": true},
@@ -51,6 +52,7 @@ TEST(Spec, ParsesWhatContainerdWrites) {
   ASSERT_EQ(s->process->rlimits.size(), 1u);
   EXPECT_EQ(s->process->rlimits[0].type, "RLIMIT_NOFILE");
   EXPECT_EQ(s->process->rlimits[0].soft, 1024u);
+  EXPECT_EQ(s->process->oom_score_adj, -998);
   EXPECT_EQ(s->root.path, "rootfs");
   EXPECT_TRUE(s->root.readonly);
   EXPECT_EQ(s->hostname, "box");
@@ -73,6 +75,7 @@ TEST(Spec, DefaultsForAbsentFields) {
   absl::StatusOr<Spec> s = parse_spec(R"({"ociVersion": "1.0.0", "process": null})");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_FALSE(s->process.has_value());
+  EXPECT_FALSE(parse_process(R"({"args": ["/a.wasm"]})")->oom_score_adj.has_value());
   EXPECT_EQ(s->root.path, "rootfs");
   EXPECT_FALSE(s->root.readonly);
   EXPECT_TRUE(s->mounts.empty());
@@ -97,6 +100,10 @@ TEST(Spec, ErrorsNameTheField) {
             "config.json: process.terminal: expected true or false");
   EXPECT_EQ(error_of(R"({"process": {"user": {"uid": -1}}})"),
             "config.json: process.user.uid: expected a non-negative integer in range");
+  EXPECT_EQ(error_of(R"({"process": {"oomScoreAdj": 1001}})"),
+            "config.json: process.oomScoreAdj: expected an integer from -1000 to 1000");
+  EXPECT_EQ(error_of(R"({"process": {"oomScoreAdj": "high"}})"),
+            "config.json: process.oomScoreAdj: expected an integer from -1000 to 1000");
   EXPECT_EQ(error_of(R"({"root": {"path": 7}})"), "config.json: root.path: expected a string");
   EXPECT_EQ(error_of(R"({"mounts": [{"type": "bind"}]})"),
             "config.json: mounts[0].destination: required");

@@ -119,7 +119,7 @@ absl::Status spawn_server(const Flags& flags, const std::string& bundle, const s
 }  // namespace
 
 std::string group_key(const oci::Spec& spec, const std::string& id) {
-  for (const char* key : {"io.containerd.runc.v2.group", "io.kubernetes.cri.sandbox-id"}) {
+  for (const char* key : {"io.containerd.runc.v2.group", oci::kCriSandboxIdAnnotation}) {
     std::string v = spec.annotation(key);
     if (!v.empty()) return v;
   }

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -10,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,11 +39,53 @@ constexpr NsKind kJoinable[] = {
     {"uts", "uts", CLONE_NEWUTS},
 };
 
-absl::Status join_ns(const std::string& path, int flag, absl::string_view what) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return errno_status(errno, absl::StrCat("open the ", what, " namespace ", path));
-  if (::setns(fd.get(), flag) != 0) {
-    return errno_status(errno, absl::StrCat("join the ", what, " namespace ", path));
+// linux.namespaces[index] as Create reports a fault of it: INVALID_ARGUMENT for what the config
+// asks (a missing path, a file that is not that namespace), PERMISSION_DENIED, else INTERNAL.
+absl::Status namespace_error(const absl::Status& s, size_t index) {
+  absl::StatusCode code = absl::StatusCode::kInternal;
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      code = absl::StatusCode::kPermissionDenied;
+      break;
+    default:
+      break;
+  }
+  return absl::Status(code,
+                      absl::StrCat("config.json: linux.namespaces[", index, "]: ", s.message()));
+}
+
+absl::Status not_a_namespace(const std::string& path, const NsKind& kind) {
+  return absl::InvalidArgumentError(absl::StrCat(path, " is not a ", kind.oci, " namespace"));
+}
+
+// The path is looked at through O_PATH first (no open() side effect: a FIFO would block, a
+// device would be opened); only a file of nsfs is then opened for setns, which refuses O_PATH.
+absl::Status join_ns(const std::string& path, const NsKind& kind) {
+  UniqueFd handle(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!handle.valid()) {
+    return errno_status(errno, absl::StrCat("open the ", kind.oci, " namespace ", path));
+  }
+  struct statfs fs {};
+  if (::fstatfs(handle.get(), &fs) != 0) {
+    return errno_status(errno, absl::StrCat("statfs the ", kind.oci, " namespace ", path));
+  }
+  if (fs.f_type != NSFS_MAGIC) return not_a_namespace(path, kind);
+  std::string reopen = absl::StrCat("/proc/self/fd/", handle.get());
+  UniqueFd fd(::open(reopen.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return errno_status(errno, absl::StrCat("open the ", kind.oci, " namespace ", path));
+  }
+  // NS_GET_NSTYPE (Linux 4.11) names the wrong type before setns; older kernels: setns's EINVAL.
+  int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+  if (type >= 0 && type != kind.flag) return not_a_namespace(path, kind);
+  if (::setns(fd.get(), kind.flag) != 0) {
+    if (errno == EINVAL) return not_a_namespace(path, kind);
+    return errno_status(errno, absl::StrCat("join the ", kind.oci, " namespace ", path));
   }
   return absl::OkStatus();
 }
@@ -65,11 +110,21 @@ absl::Status loopback_up() {
 }  // namespace
 
 absl::Status enter_namespaces(const oci::Spec& spec) {
-  for (const oci::Namespace& ns : spec.linux.namespaces) {
+  for (size_t i = 0; i < spec.linux.namespaces.size(); ++i) {
+    if (spec.linux.namespaces[i].type == "user") {
+      // Running a pod that asked for its own user namespace (CRI's hostUsers: false) with the
+      // host's ids would be a silent security downgrade: refused before anything is entered.
+      return absl::UnimplementedError(absl::StrCat(
+          "config.json: linux.namespaces[", i,
+          "]: user namespaces are not supported (the container would run with host ids)"));
+    }
+  }
+  for (size_t i = 0; i < spec.linux.namespaces.size(); ++i) {
+    const oci::Namespace& ns = spec.linux.namespaces[i];
     for (const NsKind& kind : kJoinable) {
       if (ns.type != kind.oci) continue;
       if (!ns.path.empty()) {
-        if (absl::Status s = join_ns(ns.path, kind.flag, kind.oci); !s.ok()) return s;
+        if (absl::Status s = join_ns(ns.path, kind); !s.ok()) return namespace_error(s, i);
         continue;
       }
       if (::unshare(kind.flag) != 0) {
@@ -217,6 +272,20 @@ absl::StatusOr<ContainerRoot> setup_init_container(const std::string& bundle, co
     return errno_status(errno, absl::StrCat("make the rootfs ", root.path, " read-only"));
   }
   return root;
+}
+
+absl::Status apply_oom_score_adj(const oci::Process& process) {
+  if (!process.oom_score_adj) return absl::OkStatus();
+  std::string value = absl::StrCat(*process.oom_score_adj);
+  UniqueFd fd(::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  absl::Status s = fd.valid() ? write_all(fd.get(), value, "write /proc/self/oom_score_adj")
+                              : errno_status(errno, "open /proc/self/oom_score_adj");
+  if (s.ok()) return s;
+  absl::StatusCode code = s.code() == absl::StatusCode::kPermissionDenied
+                              ? absl::StatusCode::kPermissionDenied
+                              : absl::StatusCode::kInvalidArgument;
+  return absl::Status(code,
+                      absl::StrCat("config.json: process.oomScoreAdj: ", value, ": ", s.message()));
 }
 
 absl::Status apply_process_identity(const oci::Process& process) {

@@ -28,9 +28,16 @@ absl::Status mount_error(const absl::Status& s, size_t index);
 
 // Joins (a `path` given: setns) or creates (no path: unshare) the network, IPC and UTS
 // namespaces linux.namespaces lists, brings up `lo` in a new network namespace and sets
-// spec.hostname in a new UTS namespace. Other types
-// (pid, mount, user, cgroup) are not handled here. Errors name the namespace and its path.
+// spec.hostname in a new UTS namespace. A path must be a namespace file of that type (looked at
+// without opening it first: a FIFO or a device is refused, never opened); its faults are
+// INVALID_ARGUMENT naming `linux.namespaces[i]`. A `user` entry is UNIMPLEMENTED (host ids would
+// be a silent downgrade); pid, cgroup and time are ignored (nothing a WASI guest sees), mount is
+// the caller's.
 absl::Status enter_namespaces(const oci::Spec& spec);
+
+// process.oomScoreAdj, when set, onto /proc/self/oom_score_adj (as runc does, while still
+// privileged); a refusal names the field.
+absl::Status apply_oom_score_adj(const oci::Process& process);
 
 // An init process: joins or creates the network/IPC/UTS namespaces the spec names, makes a
 // private (rslave) mount namespace, binds the rootfs onto itself, applies `mounts` (the spec's,

@@ -3,16 +3,19 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/runtime_test_util.h"
@@ -166,16 +169,31 @@ std::string run_in(pid_t pid, const std::string& ns_flags, const std::string& co
   return out;
 }
 
-TEST_F(ContainerTest, APodSandboxHoldsItsNamespacesAndRunsNothing) {
-  Bundle b;
+// A sandbox left in pause() by a failed ASSERT would outlive the test: killed on every way out.
+auto kill_on_exit(const absl::StatusOr<std::unique_ptr<Process>>& p) {
+  return absl::Cleanup([&p] {
+    if (p.ok() && *p) (*p)->kill(SIGKILL).IgnoreError();
+  });
+}
+
+void pod_sandbox_spec(Bundle& b) {
   b.add_guest("loop");
   // CRI's pause container: an ELF /pause that the image need not even hold.
   b.spec["process"]["args"] = {"/pause"};
+  // CRI asks -998; lowering a score needs CAP_SYS_RESOURCE, which a test host may not grant.
+  b.spec["process"]["oomScoreAdj"] = 500;
   b.spec["annotations"]["io.kubernetes.cri.container-type"] = "sandbox";
+}
+
+TEST_F(ContainerTest, APodSandboxHoldsItsNamespacesAndRunsNothing) {
+  Bundle b;
+  pod_sandbox_spec(b);
   b.spec["hostname"] = "wasm-pod";
   b.spec["linux"]["namespaces"] = {
       {{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}}};
-  auto p = create(b, b.create_config());
+  CreateConfig c = b.create_config();
+  auto p = create(b, c);
+  auto guard = kill_on_exit(p);
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_TRUE((*p)->start().ok());
   pid_t pid = static_cast<pid_t>((*p)->pid()), self = ::getpid();
@@ -186,10 +204,74 @@ TEST_F(ContainerTest, APodSandboxHoldsItsNamespacesAndRunsNothing) {
   EXPECT_EQ(run_in(pid, "-u", "hostname"), "wasm-pod\n");
   EXPECT_NE(run_in(pid, "-n", "ip -o link show lo").find(",UP"), std::string::npos)
       << "lo is up in the new network namespace";
+  EXPECT_EQ(slurp(absl::StrCat("/proc/", pid, "/oom_score_adj")), "500\n");
+  // An exec would run a module of the pause image in the shim's mount namespace.
+  ExecConfig e{"e1", {}, R"({"args":["/app.wasm"],"cwd":"/"})"};
+  auto exec = runtime_.exec(c, **p, e);
+  EXPECT_EQ(exec.status().code(), absl::StatusCode::kFailedPrecondition) << exec.status();
+  EXPECT_NE(exec.status().message().find("pod sandbox"), std::string::npos) << exec.status();
   ASSERT_TRUE((*p)->kill(SIGTERM).ok());
-  std::optional<ExitStatus> e = exits_.wait(p->get());
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->code, 128u + SIGTERM);
+  std::optional<ExitStatus> exit = exits_.wait(p->get());
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(exit->code, 128u + SIGTERM);
+}
+
+// What CRI does: the pod's network namespace is made by the CNI side and bind-mounted on a file
+// (/var/run/netns/cni-...); the sandbox joins it by that path.
+TEST_F(ContainerTest, APodSandboxJoinsANetworkNamespaceByPath) {
+  Bundle b;
+  std::string netns = b.dir + "/netns";
+  std::ofstream(netns).close();
+  ASSERT_EQ(std::system(("unshare --net=" + netns + " true").c_str()), 0);
+  absl::Cleanup unmount = [&netns] { ::umount2(netns.c_str(), MNT_DETACH); };
+  struct stat st {};
+  ASSERT_EQ(::stat(netns.c_str(), &st), 0);
+  pod_sandbox_spec(b);
+  b.spec["linux"]["namespaces"] = {{{"type", "network"}, {"path", netns}}, {{"type", "ipc"}}};
+  auto p = create(b, b.create_config());
+  auto guard = kill_on_exit(p);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE((*p)->start().ok());
+  pid_t pid = static_cast<pid_t>((*p)->pid());
+  EXPECT_EQ(ns_inode(pid, "net"), st.st_ino);
+  EXPECT_NE(ns_inode(pid, "ipc"), ns_inode(::getpid(), "ipc"));
+  ASSERT_TRUE((*p)->kill(SIGKILL).ok());
+  ASSERT_TRUE(exits_.wait(p->get()));
+}
+
+TEST_F(ContainerTest, APodSandboxWithABadNamespacePathFailsCreateAtOnce) {
+  Bundle b;
+  std::string fifo = b.dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  pod_sandbox_spec(b);
+  for (const std::string& path : {fifo, b.dir + "/none", std::string("/proc/self/ns/uts")}) {
+    SCOPED_TRACE(path);
+    b.spec["linux"]["namespaces"] = {{{"type", "ipc"}}, {{"type", "network"}, {"path", path}}};
+    auto start = std::chrono::steady_clock::now();
+    auto p = create(b, b.create_config());
+    auto guard = kill_on_exit(p);
+    ASSERT_FALSE(p.ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << p.status();
+    EXPECT_EQ(p.status().message().rfind("config.json: linux.namespaces[1]: ", 0), 0u)
+        << p.status();
+  }
+  b.spec["linux"]["namespaces"] = {{{"type", "network"}}, {{"type", "user"}}};
+  auto p = create(b, b.create_config());
+  auto guard = kill_on_exit(p);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnimplemented) << p.status();
+}
+
+TEST_F(ContainerTest, TheOomScoreAdjOfTheSpecIsTheInstanceProcesss) {
+  Bundle b;
+  b.add_guest("loop");
+  b.spec["process"]["oomScoreAdj"] = 123;
+  auto p = create(b, b.create_config());
+  auto guard = kill_on_exit(p);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(slurp(absl::StrCat("/proc/", (*p)->pid(), "/oom_score_adj")), "123\n");
+  ASSERT_TRUE((*p)->kill(SIGKILL).ok());
+  ASSERT_TRUE(exits_.wait(p->get()));
 }
 
 TEST_F(ContainerTest, AnUnknownRlimitFailsCreate) {

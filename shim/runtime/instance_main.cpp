@@ -102,6 +102,9 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
     // network, IPC and UTS namespaces, which CRI hands to the pod's other containers as
     // /proc/<pid>/ns/..., until it is killed. Whatever the sandbox image holds is not run.
     if (absl::Status s = enter_namespaces(*spec); !s.ok()) return s;
+    if (spec->process) {
+      if (absl::Status s = apply_oom_score_adj(*spec->process); !s.ok()) return s;
+    }
     return std::unique_ptr<Guest>();
   }
   oci::Process process;
@@ -132,6 +135,7 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
   absl::StatusOr<std::vector<UniqueFd>> listeners =
       setup.is_exec() ? std::vector<UniqueFd>() : open_listeners(options->listen);
   if (!listeners.ok()) return listeners.status();
+  if (absl::Status s = apply_oom_score_adj(process); !s.ok()) return s;
   if (absl::Status s = apply_process_identity(process); !s.ok()) return s;
   // The entry is looked up as the process's user, on the root with its mounts.
   int root_fd = root->fd.get();

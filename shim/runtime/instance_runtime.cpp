@@ -108,6 +108,13 @@ absl::StatusOr<std::unique_ptr<Process>> InstanceRuntime::exec(const CreateConfi
                                                    container.id,
                                                    " has no init process of this runtime"));
   }
+  if (oci::is_pod_sandbox(*owner->spec())) {
+    // The sandbox holds the pod's namespaces and runs nothing; an exec would run a module from
+    // the pause image in the shim's own mount namespace.
+    return absl::FailedPreconditionError(absl::StrCat("exec ", config.exec_id, ": container ",
+                                                      container.id,
+                                                      " is a pod sandbox: nothing runs in it"));
+  }
   if (owner->exited()) {
     return absl::FailedPreconditionError(
         absl::StrCat("exec ", config.exec_id, ": container ", container.id, " has exited"));
