@@ -2,7 +2,10 @@
  * WASI preview1 cannot open a listening socket itself; the shim opens it from the annotation
  * io.wasmshim.tcplisten=ADDR:PORT and hands it to the guest as an inherited descriptor, which
  * this program finds by its file type. One request per connection, GET and HEAD only; each
- * request is logged on stdout (`docker logs`). It serves until it is stopped. */
+ * request is logged on stdout (`docker logs`). It serves until it is stopped.
+ * It is single-threaded and reads each request with a blocking read and no timeout: one client
+ * that connects and sends nothing stalls every other client until it closes the connection.
+ * Fine for a demo, not for a real server (which would poll_oneoff over several connections). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
