@@ -13,15 +13,15 @@ source "$here/containerd.sh"
 IMG=docker.io/wstest/cgroups:1
 CG=/sys/fs/cgroup
 
-[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
-command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 0; }
+[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 77; }
+command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 77; }
 [[ -x "$shim_dir/containerd-shim-wasm-v1" ]] || { echo "no shim in $shim_dir" >&2; exit 1; }
 probe="$CG/memory/wasmshim-probe-$$"
 if [[ -d "$CG/memory" ]]; then
-  mkdir "$probe" 2>/dev/null && rmdir "$probe" || { echo "1..0 # SKIP cgroups not writable"; exit 0; }
+  mkdir "$probe" 2>/dev/null && rmdir "$probe" || { echo "1..0 # SKIP cgroups not writable"; exit 77; }
   v=1
 else
-  mkdir "$CG/wasmshim-probe-$$" 2>/dev/null && rmdir "$CG/wasmshim-probe-$$" || { echo "1..0 # SKIP cgroups not writable"; exit 0; }
+  mkdir "$CG/wasmshim-probe-$$" 2>/dev/null && rmdir "$CG/wasmshim-probe-$$" || { echo "1..0 # SKIP cgroups not writable"; exit 77; }
   v=2
 fi
 ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1

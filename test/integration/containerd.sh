@@ -6,6 +6,15 @@
 #                                             ctr against it in namespace wstest
 #   ws_ctrd_stop                              stops containerd (keeps its state: for restarts)
 #   ws_ctrd_cleanup                           everything (registered as an EXIT trap)
+#   ws_free_subnet B                          a 10.B.N (a /24) no route or address of this host
+#                                             uses; fails when there is none
+#   ws_sweep_stale_bridges PREFIX             deletes bridges PREFIX<pid> whose test is gone
+#   ws_cgroup_dirs /PARENT                    the cgroups below /PARENT (v1: every hierarchy,
+#                                             v2: the one tree), deepest first
+#   ws_remove_cgroups /PARENT                 kills what runs in them, removes them (retrying
+#                                             for about 2 s while the killed processes exit)
+#
+# Exit status 77 means "skipped" (the tests' SKIP_RETURN_CODE).
 
 WS_CTRD_DIR=""
 WS_CTRD_PID=""
@@ -14,6 +23,50 @@ WS_CTRD_SHIM_DIR=""
 WS_CTR=ctr
 
 ctrx() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n wstest "$@"; }
+
+# A /24 in 10.B.0.0/16 that no interface or route of this host uses yet.
+ws_free_subnet() {
+  local b=$1 used n
+  used=$(ip -4 route show; ip -4 addr show)
+  for n in $(shuf -i 1-254); do
+    if ! grep -q "10\.$b\.$n\." <<<"$used"; then echo "10.$b.$n"; return 0; fi
+  done
+  return 1
+}
+
+# Bridges are named PREFIX<pid of the test script>; one whose script is gone was left by a run
+# that was killed before its EXIT trap could run.
+ws_sweep_stale_bridges() {
+  local prefix=$1 dev pid
+  for dev in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+    [[ $dev =~ ^$prefix([0-9]+)$ ]] || continue
+    pid=${BASH_REMATCH[1]}
+    kill -0 "$pid" 2>/dev/null || ip link del "$dev" 2>/dev/null
+  done
+  return 0
+}
+
+ws_cgroup_dirs() {
+  local parent=${1#/} root
+  for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [[ -d "$root$parent" ]] && find "$root$parent" -depth -type d
+  done
+  return 0
+}
+
+ws_remove_cgroups() {
+  local parent=$1 d p
+  [[ -n "${parent#/}" ]] || return 0
+  for d in $(ws_cgroup_dirs "$parent"); do
+    for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+  for _ in $(seq 1 40); do
+    for d in $(ws_cgroup_dirs "$parent"); do rmdir "$d" 2>/dev/null; done
+    [[ -z "$(ws_cgroup_dirs "$parent")" ]] && return 0
+    sleep 0.05
+  done
+  return 0
+}
 
 ws_ctrd_write_config() {
   cat >"$WS_CTRD_DIR/config.toml" <<CFG
@@ -80,10 +133,22 @@ ws_ctrd_cleanup() {
   [[ -n "$WS_CTRD_DIR" ]] || return $rc
   set +e  # best effort from here on, also under a caller's `set -e -o pipefail`
   if [[ -n "$WS_CTRD_PID" ]]; then
-    for t in $(ctrx tasks ls -q 2>/dev/null); do ctrx tasks kill -s 9 "$t" >/dev/null 2>&1 || true; done
+    # Every namespace: after a failed CRI run, k8s.io still has pods.
+    local ns c=("$WS_CTR" --address "$WS_CTRD_SOCK")
+    for ns in $("${c[@]}" namespaces ls -q 2>/dev/null); do
+      for t in $("${c[@]}" -n "$ns" tasks ls -q 2>/dev/null); do
+        "${c[@]}" -n "$ns" tasks kill -s 9 "$t" >/dev/null 2>&1 || true
+      done
+    done
     sleep 0.2
-    for t in $(ctrx tasks ls -q 2>/dev/null); do ctrx tasks rm -f "$t" >/dev/null 2>&1 || true; done
-    for c in $(ctrx containers ls -q 2>/dev/null); do ctrx containers rm "$c" >/dev/null 2>&1 || true; done
+    for ns in $("${c[@]}" namespaces ls -q 2>/dev/null); do
+      for t in $("${c[@]}" -n "$ns" tasks ls -q 2>/dev/null); do
+        "${c[@]}" -n "$ns" tasks rm -f "$t" >/dev/null 2>&1 || true
+      done
+      for t in $("${c[@]}" -n "$ns" containers ls -q 2>/dev/null); do
+        "${c[@]}" -n "$ns" containers rm "$t" >/dev/null 2>&1 || true
+      done
+    done
   fi
   ws_ctrd_stop
   # Shims of this containerd (their bundles live under our state dir).

@@ -75,6 +75,10 @@ def shim_servers():
     return out
 
 
+# What a kubelet would compute from the QoS class; above any floor restrict_oom_score_adj sets.
+OOM_SCORE_ADJ = 777
+
+
 def container_config(name, command, log_path, annotations=None, memory=0):
     return pb.ContainerConfig(
         metadata=pb.ContainerMetadata(name=name),
@@ -83,7 +87,8 @@ def container_config(name, command, log_path, annotations=None, memory=0):
         log_path=log_path,
         annotations=annotations or {},
         linux=pb.LinuxContainerConfig(resources=pb.LinuxContainerResources(
-            memory_limit_in_bytes=memory, cpu_period=100000, cpu_quota=100000)))
+            memory_limit_in_bytes=memory, cpu_period=100000, cpu_quota=100000,
+            oom_score_adj=OOM_SCORE_ADJ)))
 
 
 def create_start(sb, sbcfg, cfg):
@@ -187,6 +192,16 @@ addr = subprocess.run(["nsenter", f"--net=/proc/{holder}/ns/net", "ip", "-4", "-
 check("... where eth0 carries the pod IP and lo is up", f"inet {pod_ip}/" in addr
       and "127.0.0.1/8" in addr, addr)
 
+
+def oom_score_adj(pid):
+    with open(f"/proc/{pid}/oom_score_adj") as f:
+        return int(f.read())
+
+
+want_oom = info["runtimeSpec"].get("process", {}).get("oomScoreAdj")
+check(f"... with the spec's process.oomScoreAdj ({want_oom})",
+      want_oom is not None and oom_score_adj(holder) == want_oom, oom_score_adj(holder))
+
 # --- a Linux program in the pod is refused with a clear error -------------------------------
 # (CreateContainer only records the container; the task, and so the shim, comes at Start.)
 sidecar = rt.CreateContainer(pb.CreateContainerRequest(
@@ -208,6 +223,11 @@ spid = container_pid(srv)
 check("the Wasm container runs inside the pod's network, IPC and UTS namespaces",
       all(ns_inode(spid, k) == ns_inode(holder, k) for k in ("net", "ipc", "uts")),
       f"server pid {spid}, sandbox pid {holder}")
+want_oom = json.loads(status(srv, verbose=True).info["info"])["runtimeSpec"]["process"].get(
+    "oomScoreAdj")
+check(f"... with the oom_score_adj CRI was given ({OOM_SCORE_ADJ})",
+      want_oom == OOM_SCORE_ADJ and oom_score_adj(spid) == OOM_SCORE_ADJ, want_oom,
+      oom_score_adj(spid))
 try:
     reply = talk(pod_ip, 8080, "cri")
 except OSError as e:

@@ -17,37 +17,29 @@ PAUSE=localhost/wasmshim/pause:1
 CNI_BIN=/usr/lib/cni
 api_proto="$("$here/../../support/scripts/fetch-sources.sh" --print-dir)/containerd/vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto"
 
-[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
-command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 0; }
+[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 77; }
+command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 77; }
 for p in bridge host-local loopback; do
-  [[ -x "$CNI_BIN/$p" ]] || { echo "1..0 # SKIP no CNI plugin $CNI_BIN/$p (containernetworking-plugins)"; exit 0; }
+  [[ -x "$CNI_BIN/$p" ]] || { echo "1..0 # SKIP no CNI plugin $CNI_BIN/$p (containernetworking-plugins)"; exit 77; }
 done
-/usr/bin/python3 -c 'import grpc' 2>/dev/null || { echo "1..0 # SKIP no python3-grpcio"; exit 0; }
-[[ -f "$api_proto" ]] || { echo "1..0 # SKIP no $api_proto (support/scripts/fetch-sources.sh containerd)"; exit 0; }
+/usr/bin/python3 -c 'import grpc' 2>/dev/null || { echo "1..0 # SKIP no python3-grpcio"; exit 77; }
+[[ -f "$api_proto" ]] || { echo "1..0 # SKIP no $api_proto (support/scripts/fetch-sources.sh containerd)"; exit 77; }
 [[ -x "$shim_dir/containerd-shim-wasm-v1" ]] || { echo "no shim in $shim_dir" >&2; exit 1; }
 
-# A bridge and a /24 nobody here uses; the cgroup parent of the pod.
-tag=$(printf '%04x' $((RANDOM % 65536)))
-BRIDGE="wscri$tag"
-NET="wscri-$tag"
-for _ in $(seq 1 50); do
-  SUBNET="10.$((RANDOM % 50 + 200)).$((RANDOM % 256))"
-  ip route | grep -q "^$SUBNET\." || break
-done
-CGROUP_PARENT="/wscri-$tag"
+# A bridge named after this script (those of killed runs go first) and a /24 nobody here uses;
+# the cgroup parent of the pod.
+BRIDGE="wscri$$"
+NET="wscri-$$"
+ws_sweep_stale_bridges wscri
+ip link del "$BRIDGE" 2>/dev/null  # an earlier run's under the same pid
+SUBNET=$(ws_free_subnet 214) || { echo "no free 10.214.N.0/24 for the pod network" >&2; exit 1; }
+CGROUP_PARENT="/wscri-$$"
 
 cleanup_cri() {
   ip link del "$BRIDGE" 2>/dev/null
   rm -f /var/lib/cni/results/"$NET"-* 2>/dev/null
-  # Whatever is left in the pod's cgroups (v1: each hierarchy; v2: the one tree), deepest first.
-  for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-    [[ -d "$root${CGROUP_PARENT#/}" ]] || continue
-    find "$root${CGROUP_PARENT#/}" -depth -type d | while read -r d; do
-      for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-      sleep 0.05
-      rmdir "$d" 2>/dev/null
-    done
-  done
+  # Whatever is left in the pod's cgroups (v1: each hierarchy; v2: the one tree).
+  ws_remove_cgroups "$CGROUP_PARENT"
   return 0
 }
 
@@ -104,7 +96,9 @@ CFG
 }
 
 ws_ctrd_start "$shim_dir" "$containerd_bin" || { cleanup_cri; exit 1; }
-trap 'rc=$?; ws_ctrd_cleanup; cleanup_cri; exit $rc' EXIT
+# The pod's processes die first (containerd then reaps their tasks), then containerd with every
+# namespace's tasks, then the network and cgroups.
+trap 'rc=$?; ws_remove_cgroups "$CGROUP_PARENT"; (exit $rc); ws_ctrd_cleanup; cleanup_cri; exit $rc' EXIT
 echo "# containerd: $("$containerd_bin" --version)"
 echo "# pod network $NET: bridge $BRIDGE, $SUBNET.0/24; cgroup parent $CGROUP_PARENT"
 ctrk() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n k8s.io "$@"; }
@@ -126,7 +120,9 @@ cp /bin/true "$work/rootfs/sidecar"  # a Linux ELF program: refused
 ctrk images import "$work/pause.tar" >/dev/null || exit 1
 ctrk images import "$work/img.tar" >/dev/null || exit 1
 
-# In the background: a TERM (ctest's timeout) then runs the cleanup at once, not after the client.
+# In the background: a TERM then runs the cleanup at once, not after the client. ctest itself
+# kills a test that outlives its TIMEOUT with SIGKILL (no trap runs); test/integration/CMakeLists.txt
+# therefore runs this script under coreutils' `timeout -s TERM`, 30 s before ctest's limit.
 /usr/bin/python3 "$here/cri_client.py" "$work/pb" "$WS_CTRD_SOCK" "$WS_CTRD_SOCK" wasm "$IMG" \
   "$work" "$CGROUP_PARENT" &
 client=$!

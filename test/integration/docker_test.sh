@@ -23,11 +23,11 @@ packer="$build/tools/wasm-oci/wasm-oci"
 source "$here/containerd.sh"
 source "$here/dockerd.sh"
 
-[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
-command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 0; }
+[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 77; }
+command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 77; }
 ws_dockerd_available || {
   echo "1..0 # SKIP no dockerd 26 in $WS_TRIXIE_ROOT (support/scripts/fetch-trixie.sh docker.io docker-cli)"
-  exit 0
+  exit 77
 }
 case $mode in graphdriver | containerd-store) ;; *) echo "unknown mode $mode" >&2; exit 2 ;; esac
 for f in "$shim_dir/containerd-shim-wasm-v1" "$packer" "$build/examples/hello.wasm" \
@@ -297,7 +297,7 @@ done
 tasks=$("${c[@]}" tasks ls -q)
 shims=$(pgrep -af "containerd-shim-wasm-v1 .*-address $WS_CTRD_SOCK ")
 mounts=$(grep -F " $WS_CTRD_DIR/state/" /proc/mounts)
-cgroups=$(find /sys/fs/cgroup/memory"$WS_DOCKER_CGROUP" -mindepth 1 -type d 2>/dev/null)
+cgroups=$(ws_cgroup_dirs "$WS_DOCKER_CGROUP" | grep -v "${WS_DOCKER_CGROUP#/}\$")
 [[ -z "$left$tasks$shims$mounts$cgroups" ]]
 check "no container, task, shim, bundle mount or cgroup is left" $? "containers: $left" \
   "tasks: $tasks" "shims: $shims" "mounts: $mounts" "cgroups: $cgroups"

@@ -13,7 +13,7 @@
 #   ws_dockerd_stop                           removes every container, stops dockerd
 #
 # Networking: dockerd cannot create a bridge with a non-default name, so ws_dockerd_start makes
-# one (wsdk<pid>, a free 10.213.N.0/24) and deletes it at the end. iptables stays off (the host's
+# one (wsdk<pid>, a free 10.213.N.0/24) and deletes it at the end (and those of killed runs). iptables stays off (the host's
 # tables are shared with everybody); published ports (-p) go through docker-proxy, the userland
 # proxy, which connects to the container's address on that bridge.
 
@@ -34,20 +34,12 @@ ws_dockerd_available() {
   [[ -x "$WS_DOCKERD" && -x "$WS_DOCKER" && -x "$WS_DOCKER_PROXY" ]]
 }
 
-# A /24 in 10.213.0.0/16 that no interface or route of this host uses yet.
-ws_docker_free_subnet() {
-  local used n
-  used=$(ip -4 route show; ip -4 addr show)
-  for n in $(shuf -i 1-254); do
-    if ! grep -q "10\.213\.$n\." <<<"$used"; then echo "10.213.$n"; return 0; fi
-  done
-  return 1
-}
-
 ws_docker_make_bridge() {
   WS_DOCKER_BRIDGE="wsdk$$"
+  ws_sweep_stale_bridges wsdk
+  ip link del "$WS_DOCKER_BRIDGE" 2>/dev/null  # an earlier run's under the same pid
   local net
-  net=$(ws_docker_free_subnet) || { echo "no free 10.213.N.0/24 for the bridge" >&2; return 1; }
+  net=$(ws_free_subnet 213) || { echo "no free 10.213.N.0/24 for the bridge" >&2; return 1; }
   ip link add "$WS_DOCKER_BRIDGE" type bridge || { WS_DOCKER_BRIDGE=""; return 1; }
   ip addr add "$net.1/24" dev "$WS_DOCKER_BRIDGE" && ip link set "$WS_DOCKER_BRIDGE" up || return 1
   WS_DOCKER_SUBNET="$net.0/24"
@@ -72,6 +64,7 @@ ws_dockerd_write_config() {  # ws_dockerd_write_config STORE EXTRA-MEMBERS
   "userland-proxy": true,
   "userland-proxy-path": "$WS_DOCKER_PROXY",
   "cgroup-parent": "$WS_DOCKER_CGROUP",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
   ${extra:+$extra,}
   $storage
 }
@@ -135,12 +128,8 @@ ws_dockerd_cleanup() {
   fi
   if [[ -n "$WS_DOCKER_BRIDGE" ]]; then ip link del "$WS_DOCKER_BRIDGE" 2>/dev/null; fi
   WS_DOCKER_BRIDGE=""
-  # The cgroup parent of this dockerd's containers (empty once they are gone).
-  if [[ -n "$WS_DOCKER_CGROUP" ]]; then
-    for d in /sys/fs/cgroup/*"$WS_DOCKER_CGROUP"; do
-      [[ -d "$d" ]] && rmdir "$d" 2>/dev/null
-    done
-  fi
+  # The cgroup parent of this dockerd's containers (v1 and v2; empty once they are gone).
+  if [[ -n "$WS_DOCKER_CGROUP" ]]; then ws_remove_cgroups "$WS_DOCKER_CGROUP"; fi
   if [[ -n "${WS_KEEP_DOCKERD_LOG:-}" ]]; then cp "$WS_DOCKERD_DIR/dockerd.log" "$WS_KEEP_DOCKERD_LOG"; fi
   WS_DOCKERD_DIR=""
 }

@@ -15,8 +15,8 @@ packer="$build/tools/wasm-oci/wasm-oci"
 source "$here/containerd.sh"
 
 
-[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 0; }
-command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 0; }
+[[ $EUID -eq 0 ]] || { echo "1..0 # SKIP needs root"; exit 77; }
+command -v "$containerd_bin" >/dev/null || { echo "1..0 # SKIP no $containerd_bin"; exit 77; }
 for f in "$shim_dir/containerd-shim-wasm-v1" "$packer" "$build/examples/hello.wasm" \
   "$build/examples/docroot.wasm" "$build/test/integration/ws_it_spin.wasm"; do
   [[ -e "$f" ]] || { echo "missing $f" >&2; exit 1; }
