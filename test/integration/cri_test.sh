@@ -5,8 +5,10 @@
 # cri-api v1 api.proto in Debian's containerd source package).
 #
 # usage: cri_test.sh SHIM_DIR GUEST_DIR [CONTAINERD_BIN]
-# Everything it makes (containerd root/state/sockets, CNI config and IPAM state, a bridge with
-# a random name and subnet, a cgroup parent) is private and removed on exit, even on failure.
+# Everything it makes (containerd root/state/sockets, CNI config and IPAM state, a bridge
+# wscri<pid> on a free subnet, a cgroup parent) is private and removed on exit, even on failure
+# or on the TERM of the timeout ctest runs it under (a later run removes the bridges of runs
+# that were killed outright).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 shim_dir=$1 guest_dir=$2 containerd_bin=${3:-containerd}
