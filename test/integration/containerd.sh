@@ -132,9 +132,11 @@ ws_ctrd_cleanup() {
   local rc=$?
   [[ -n "$WS_CTRD_DIR" ]] || return $rc
   set +e  # best effort from here on, also under a caller's `set -e -o pipefail`
-  if [[ -n "$WS_CTRD_PID" ]]; then
+  # Only a live containerd is asked (ctr waits for a socket that is gone), and never for long:
+  # a timeout's TERM reaches containerd together with the test.
+  if [[ -n "$WS_CTRD_PID" ]] && kill -0 "$WS_CTRD_PID" 2>/dev/null; then
     # Every namespace: after a failed CRI run, k8s.io still has pods.
-    local ns c=("$WS_CTR" --address "$WS_CTRD_SOCK")
+    local ns c=(timeout 5 "$WS_CTR" --address "$WS_CTRD_SOCK")
     for ns in $("${c[@]}" namespaces ls -q 2>/dev/null); do
       for t in $("${c[@]}" -n "$ns" tasks ls -q 2>/dev/null); do
         "${c[@]}" -n "$ns" tasks kill -s 9 "$t" >/dev/null 2>&1 || true

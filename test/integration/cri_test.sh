@@ -124,7 +124,7 @@ ctrk images import "$work/img.tar" >/dev/null || exit 1
 
 # In the background: a TERM then runs the cleanup at once, not after the client. ctest itself
 # kills a test that outlives its TIMEOUT with SIGKILL (no trap runs); test/integration/CMakeLists.txt
-# therefore runs this script under coreutils' `timeout -s TERM`, 30 s before ctest's limit.
+# therefore runs this script under coreutils' `timeout -s TERM`, 60 s before ctest's limit.
 /usr/bin/python3 "$here/cri_client.py" "$work/pb" "$WS_CTRD_SOCK" "$WS_CTRD_SOCK" wasm "$IMG" \
   "$work" "$CGROUP_PARENT" &
 client=$!

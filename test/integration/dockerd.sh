@@ -101,10 +101,13 @@ ws_dockerd_start() {
 
 ws_dockerd_stop() {
   [[ -n "$WS_DOCKERD_PID" ]] || return 0
-  local ids
-  ids=$(timeout 20 "$WS_DOCKER" -H "unix://$WS_DOCKER_SOCK" ps -aq 2>/dev/null)
+  local ids=""
+  # A dockerd that a timeout's TERM already stopped is not asked.
+  if kill -0 "$WS_DOCKERD_PID" 2>/dev/null; then
+    ids=$(timeout 10 "$WS_DOCKER" -H "unix://$WS_DOCKER_SOCK" ps -aq 2>/dev/null)
+  fi
   # shellcheck disable=SC2086
-  [[ -z "$ids" ]] || timeout 30 "$WS_DOCKER" -H "unix://$WS_DOCKER_SOCK" rm -f $ids >/dev/null 2>&1
+  [[ -z "$ids" ]] || timeout 20 "$WS_DOCKER" -H "unix://$WS_DOCKER_SOCK" rm -f $ids >/dev/null 2>&1
   # docker-proxy processes are dockerd's children; dockerd stops them, unless it is killed.
   local proxies
   proxies=$(pgrep -P "$WS_DOCKERD_PID" -x docker-proxy)
@@ -119,8 +122,8 @@ ws_dockerd_cleanup() {
   [[ -n "$WS_DOCKERD_DIR" ]] || return 0
   ws_dockerd_stop
   # Tasks dockerd left in containerd (namespace moby): killed and deleted before containerd goes.
-  if [[ -n "$WS_CTRD_PID" ]]; then
-    local c=("$WS_CTR" --address "$WS_CTRD_SOCK" -n moby)
+  if [[ -n "$WS_CTRD_PID" ]] && kill -0 "$WS_CTRD_PID" 2>/dev/null; then
+    local c=(timeout 5 "$WS_CTR" --address "$WS_CTRD_SOCK" -n moby)
     for t in $("${c[@]}" tasks ls -q 2>/dev/null); do "${c[@]}" tasks kill -s 9 "$t" >/dev/null 2>&1; done
     sleep 0.2
     for t in $("${c[@]}" tasks ls -q 2>/dev/null); do "${c[@]}" tasks rm -f "$t" >/dev/null 2>&1; done
