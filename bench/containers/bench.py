@@ -31,6 +31,9 @@ p.add_argument("--concurrency", default="1 4 16")
 p.add_argument("--k", default="10 100 1000")
 p.add_argument("--large", type=int, default=1)
 p.add_argument("--cache", default="")
+p.add_argument("--cri", default="", help="stubs dir: also the pod-grouped case through CRI")
+p.add_argument("--cgroup-parent", default="/wsbench")
+p.add_argument("--cri-k", default="", help="K list for the CRI case (default: --k)")
 A = p.parse_args()
 CTR = [A.ctr, "--address", A.address, "-n", A.namespace]
 
@@ -428,9 +431,49 @@ def main():
                     f"{d['start_s']:.1f} |")
             f.write(f"{k} " + " ".join(f"{r[x]['pss_kb'] / 1024 / k:.3f}" for x in kinds) + "\n")
     report.append("")
+    if A.cri:
+        cri_density(A.cri_k or A.k)
     with open(os.path.join(A.out, "results.md"), "w") as f:
         f.write("\n".join(report) + "\n")
     print("\n".join(report))
+
+
+def cri_density(k_list):
+    """Pod-grouped: one pod per handler with K idle containers (cri_density.py)."""
+    import json
+    here = os.path.dirname(os.path.abspath(__file__))
+    report.append("## 4. Density: idle containers in one pod (CRI)\n")
+    report.append("One host-network pod per runtime handler through containerd's CRI plugin "
+                  "(RunPodSandbox, then CreateContainer + StartContainer K times): our shim "
+                  "serves the whole pod from one shim daemon (the sandbox is an instance process "
+                  "holding the namespaces, each container one more instance process); runc's "
+                  "shim likewise, with a busybox `sleep` as the pause process. PSS of the shim "
+                  "and all its descendants, divided by K.\n")
+    report.append("| K | handler | started | shims | processes | PSS total MB | "
+                  "PSS / container MB | start of K s | error |")
+    report.append("|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    ks = k_list.split()
+    log(f"CRI density: K {ks}")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(here, "cri_density.py"), A.cri,
+                        A.address, A.cgroup_parent] + ks, capture_output=True, text=True)
+    if r.returncode != 0:
+        log(r.stderr)
+    rows = {}
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        log(f"  {d}")
+        rows.setdefault(d["k"], {})[d["handler"]] = d
+        k = d["k"]
+        pss = d.get("pss_kb", 0)
+        report.append(f"| {k} | {d['handler']} | {d['started']} | {d.get('shims', '')} | "
+                      f"{d.get('procs', '')} | {pss / 1024:.1f} | {pss / 1024 / k:.2f} | "
+                      f"{d.get('start_s', 0):.1f} | {d['error']} |")
+    with open(os.path.join(A.out, "density_cri.dat"), "w") as f:
+        f.write("K wasm-pod runc-pod\n")
+        for k in sorted(rows):
+            f.write(f"{k} " + " ".join(f"{rows[k].get(h, {}).get('pss_kb', 0) / 1024 / k:.3f}"
+                                       for h in ("wasm", "runc")) + "\n")
+    report.append("")
 
 
 def wait_cache_fill():

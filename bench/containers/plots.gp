@@ -28,4 +28,9 @@ set xlabel "idle containers K"
 set ylabel "MB PSS per container"
 set logscale x 10
 n = int(system("head -1 density.dat | wc -w"))
-plot for [i=2:n] "density.dat" using 1:i with linespoints lw 2 pt 7 title columnhead(i)
+if (system("test -s density_cri.dat && echo 1") eq "1") {
+  plot for [i=2:n] "density.dat" using 1:i with linespoints lw 2 pt 7 title columnhead(i), \
+       for [i=2:3] "density_cri.dat" using 1:i with linespoints lw 2 pt 5 dt 2 title columnhead(i)
+} else {
+  plot for [i=2:n] "density.dat" using 1:i with linespoints lw 2 pt 7 title columnhead(i)
+}
