@@ -113,11 +113,18 @@ def parse_duration(s):
     return float(m.group(1)) * {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
 
 
+EXIT_LINE = re.compile(r'time="([^"]+)" level=\w+ msg="exited: (\S+) status=')
+
+
 def shim_phases(ids):
     """Per container: the shim log's RPC completion times (and durations where logged)."""
     ev = {}
     with open(A.log, errors="replace") as f:
         for line in f:
+            e = EXIT_LINE.search(line)
+            if e and e.group(2) in ids:
+                ev.setdefault(e.group(2), {}).setdefault("exit", (parse_time(e.group(1)), None))
+                continue
             m = LOG_LINE.search(line)
             if not m or m.group(4) not in ids:
                 continue
@@ -129,7 +136,7 @@ def shim_phases(ids):
 def latency(kinds, runs, tag):
     res = {k: {"wall": [], "first": []} for k in kinds}
     res["floor"] = {"version": [], "create_rm": []}
-    starts = {}
+    starts, ends = {}, {}
     bad = 0
     for i in range(runs):
         order = kinds if i % 2 == 0 else list(reversed(kinds))
@@ -142,24 +149,35 @@ def latency(kinds, runs, tag):
                 continue
             res[k]["wall"].append(wall)
             res[k]["first"].append(first)
-            starts[cid] = (time.time() - (time.monotonic() - t0), k)
+            now = time.time() - time.monotonic()
+            starts[cid] = (now + t0, k)
+            ends[cid] = now + t0 + wall
         v, cr = floor_once(f"floor-{tag}-{i}")
         res["floor"]["version"].append(v)
         res["floor"]["create_rm"].append(cr)
-    return res, starts, bad
+    return res, starts, ends, bad
 
 
-def phase_table(starts, kind):
+def phase_table(starts, ends, kind):
     ev = shim_phases({c for c, (_, k) in starts.items() if k == kind})
-    rows = {"ctr start → Create done": [], "Create (shim RPC)": [], "Create done → Start done": [],
-            "Start done → Delete done": [], "Delete (shim RPC)": []}
+    rows = {"ctr start → Create done": [], "ctr start → Create received": [],
+            "Create (shim RPC: instance process, rootfs, module load)": [],
+            "Create done → Start done": [], "Start done → guest exited": [],
+            "guest exited → Delete done": [], "Start done → Delete done": [],
+            "Delete (shim RPC)": [], "Delete done → ctr exited": []}
     for cid, d in ev.items():
         t0 = starts[cid][0]
         if not all(x in d for x in ("Create", "Start", "Delete")):
             continue
         rows["ctr start → Create done"].append(d["Create"][0] - t0)
         if d["Create"][1] is not None:
-            rows["Create (shim RPC)"].append(d["Create"][1])
+            rows["ctr start → Create received"].append(d["Create"][0] - d["Create"][1] - t0)
+            rows["Create (shim RPC: instance process, rootfs, module load)"].append(d["Create"][1])
+        if "exit" in d:
+            rows["Start done → guest exited"].append(d["exit"][0] - d["Start"][0])
+            rows["guest exited → Delete done"].append(d["Delete"][0] - d["exit"][0])
+        if cid in ends:
+            rows["Delete done → ctr exited"].append(ends[cid] - d["Delete"][0])
         rows["Create done → Start done"].append(d["Start"][0] - d["Create"][0])
         rows["Start done → Delete done"].append(d["Delete"][0] - d["Start"][0])
         if d["Delete"][1] is not None:
@@ -333,7 +351,7 @@ def main():
 
     # 1. latency
     log(f"latency: {runs} runs each of {kinds}")
-    lat, starts, bad = latency(kinds, runs, "a")
+    lat, starts, ends, bad = latency(kinds, runs, "a")
     with open(os.path.join(A.out, "latency.dat"), "w") as f:
         f.write("fraction " + " ".join(kinds) + " floor(create+rm)\n")
         cols = [sorted(lat[k]["wall"]) for k in kinds] + [sorted(lat["floor"]["create_rm"])]
@@ -366,7 +384,7 @@ def main():
                   "`ctr run --rm` does that work in one process plus the task's "
                   "create/start/wait/delete.\n")
     for k in [x for x in kinds if x.startswith("wasm")]:
-        rows, cnt = phase_table(starts, k)
+        rows, cnt = phase_table(starts, ends, k)
         report.append(f"Shim phases for {names[k]} from the shim log (containerd's log, "
                       f"{cnt} containers; times are when each RPC answered; median / p95 ms):\n")
         report.append("| phase | median ms | p95 ms |")
