@@ -15,6 +15,7 @@
 #   WS_BENCH_SHIM_DIR, WS_BENCH_GUEST_DIR, WS_BENCH_LARGE_WASM   override the built inputs
 #   WS_BENCH_CACHE (~/.cache/wasmshim/bench-containers)  the shim's code cache (kept: warm)
 #   WS_BENCH_CRI (1)                0: skip the pod-grouped (CRI) density case
+#   WS_BENCH_CRI_K (WS_BENCH_K)     pod sizes for the CRI case
 #   CONTAINERD (containerd)         the containerd binary
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -92,7 +93,17 @@ CFG
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536
 mkdir -p "$WASMSHIM_CACHE_DIR" && chmod 700 "$WASMSHIM_CACHE_DIR"
 ws_ctrd_start "$shim_dir" "${CONTAINERD:-containerd}" || { cleanup_cgroups; exit 1; }
-trap 'rc=$?; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
+# containerd.sh's cleanup covers namespace wstest; the CRI pods live in k8s.io.
+cleanup_k8s() {
+  [[ -n "$WS_CTRD_PID" ]] || return 0
+  local k=("$WS_CTR" --address "$WS_CTRD_SOCK" -n k8s.io)
+  "${k[@]}" tasks ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" tasks kill -s 9 {} >/dev/null 2>&1
+  sleep 0.5
+  "${k[@]}" tasks ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" tasks rm -f {} >/dev/null 2>&1
+  "${k[@]}" containers ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" containers rm {} >/dev/null 2>&1
+  return 0
+}
+trap 'rc=$?; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
 echo "# containerd: $("${CONTAINERD:-containerd}" --version)" >&2
 
 # Images: the guests (and the large module) for our shim, busybox for runc.
@@ -119,7 +130,7 @@ if [[ $cri == 1 ]]; then
   sed '/gogoproto/d' "$api_proto" >"$work/pb/api.proto"
   (cd "$work/pb" && protoc -I. --python_out=. --grpc_out=. \
     --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin api.proto) || exit 1
-  cri_args=(--cri "$work/pb" --cgroup-parent "$CGROUP_PARENT")
+  cri_args=(--cri "$work/pb" --cgroup-parent "$CGROUP_PARENT" --cri-k "${WS_BENCH_CRI_K:-}")
 fi
 
 mkdir -p "$out"
