@@ -55,6 +55,8 @@ cleanup_cgroups() {
       rmdir "$d" 2>/dev/null
     done
   done
+  # runc leaves the namespace's parent cgroup (/wstest) behind; rmdir only takes it when empty.
+  for r in /sys/fs/cgroup/*/wstest /sys/fs/cgroup/wstest; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
   return 0
 }
 # containerd.sh's config plus the CRI plugin with handlers wasm (our shim) and runc.
