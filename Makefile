@@ -18,7 +18,7 @@ EXAMPLE     = $(BUILD_DIR)/examples/capabilities.wasm
 
 CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
-.PHONY: all deps configure build test demo docker-demo run run-local spec asan format format-check tidy clean bench fuzz
+.PHONY: all deps configure build test demo docker-demo run run-local spec asan format format-check tidy clean bench bench-containers fuzz
 
 all: build
 
@@ -84,6 +84,16 @@ bench: build
 	$(BUILD_DIR)/bench/simd/ws_simd_bench --runs 15
 	@BUILD_DIR=$(BUILD_DIR) bench/wasi/run.sh
 	@BUILD_DIR=$(BUILD_DIR) bench/cache/run.sh
+
+# Containers (as root): `ctr run --rm` latency, throughput and idle density, our shim against
+# runc (busybox-static) through a private containerd, plus sqlite3 with a warm cache and a CRI pod;
+# writes bench/containers/results/ (results.md, PNG plots). Sizes: WS_BENCH_RUNS (30),
+# WS_BENCH_CONTAINERS (1000), WS_BENCH_CONCURRENCY ("1 4 16"), WS_BENCH_K ("10 100 1000").
+bench-containers: build
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target containerd-shim-wasm-v1 ws_it_guests
+	@if ninja -C $(BUILD_DIR) -t query ws_real_sqlite3 >/dev/null 2>&1; then \
+	  cmake --build $(BUILD_DIR) -j$(JOBS) --target ws_real_sqlite3; fi
+	bench/containers/run.sh $(BUILD_DIR)
 	@BUILD_DIR=$(BUILD_DIR) bench/lazy/run.sh
 
 FUZZ_DIR  ?= build-fuzz

@@ -4,6 +4,8 @@
 #include <google/protobuf/empty.pb.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "shim/ttrpc/proto_call.h"
 #include "support/log.h"
 
@@ -16,21 +18,26 @@ template <typename Req, typename Resp>
 absl::Status bind(ttrpc::ServiceRegistry& reg, const char* method,
                   std::function<absl::StatusOr<Resp>(const Req&)> fn) {
   std::string name = method;
-  return reg.add(kTaskServiceV2, method,
-                 ttrpc::proto_handler<Req, Resp>(
-                     [fn = std::move(fn), name](const ttrpc::CallContext&,
-                                                const Req& req) -> absl::StatusOr<Resp> {
-                       absl::StatusOr<Resp> out = fn(req);
-                       if (!out.ok()) {
-                         support::log(out.status().code() == absl::StatusCode::kNotFound
-                                          ? support::LogLevel::kDebug
-                                          : support::LogLevel::kWarning,
-                                      absl::StrCat(name, ": ", out.status().ToString()));
-                       } else {
-                         support::log_debug(absl::StrCat(name, " ok"));
-                       }
-                       return out;
-                     }));
+  return reg.add(
+      kTaskServiceV2, method,
+      ttrpc::proto_handler<Req, Resp>(
+          [fn = std::move(fn), name](const ttrpc::CallContext&,
+                                     const Req& req) -> absl::StatusOr<Resp> {
+            const absl::Time begin = absl::Now();
+            absl::StatusOr<Resp> out = fn(req);
+            if (!out.ok()) {
+              support::log(out.status().code() == absl::StatusCode::kNotFound
+                               ? support::LogLevel::kDebug
+                               : support::LogLevel::kWarning,
+                           absl::StrCat(name, ": ", out.status().ToString()));
+            } else {
+              // The phase timings bench/containers reads from the shim log.
+              support::log_debug(absl::StrCat(
+                  name, " ok took=",
+                  absl::FormatDuration(absl::Trunc(absl::Now() - begin, absl::Microseconds(1)))));
+            }
+            return out;
+          }));
 }
 
 // For RPCs that answer google.protobuf.Empty.

@@ -10,6 +10,7 @@
 #include "proto/any.h"
 #include "proto/containerd/events/task.pb.h"
 #include "shim/task/metrics.h"
+#include "support/log.h"
 
 namespace ws::shim {
 namespace {
@@ -475,6 +476,8 @@ void TaskService::on_exit(Process* process, ExitStatus status) {
         if (e.state != State::kStopped && e.process) e.process->kill(SIGKILL).IgnoreError();
       }
     }
+    support::log_debug(
+        absl::StrCat("exited: ", id, hit == &c->init ? "" : " (exec)", " status=", status.code));
     publish_exit(*c, *hit);
     exited_.notify_all();
     return;

@@ -25,6 +25,8 @@ packages=(
   containernetworking-plugins python3-grpcio util-linux
   # the image packer tools/wasm-oci (tar/gzip), and the other image builders it is tested against
   libarchive-dev umoci buildah
+  # container benchmarks (bench/containers): runc's comparison image, the plots
+  busybox-static gnuplot-nox
 )
 
 missing=()

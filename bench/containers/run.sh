@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Container-level benchmarks: our shim against runc (busybox-static) through one private
+# containerd, in the same run: `ctr run --rm` latency and the shim's phases, throughput with N
+# concurrent clients, memory (PSS) of K idle containers, and the same for a large module
+# (sqlite3) with a warm code cache. Writes results.md, the .dat files and PNG plots.
+#
+# usage: bench/containers/run.sh [BUILD_DIR]          (as root; `make bench-containers`)
+# Environment (defaults are the issue's sizes):
+#   WS_BENCH_RUNS (30)              `ctr run --rm` runs per runtime for the latency figures
+#   WS_BENCH_CONTAINERS (1000)      containers per throughput measurement
+#   WS_BENCH_CONCURRENCY ("1 4 16") concurrent clients
+#   WS_BENCH_K ("10 100 1000")      idle containers held at once
+#   WS_BENCH_LARGE (1)              0: skip the large module
+#   WS_BENCH_OUT (bench/containers/results)  where the report and plots go
+#   WS_BENCH_SHIM_DIR, WS_BENCH_GUEST_DIR, WS_BENCH_LARGE_WASM   override the built inputs
+#   WS_BENCH_CACHE (~/.cache/wasmshim/bench-containers)  the shim's code cache (kept: warm)
+#   WS_BENCH_CRI (1)                0: skip the pod-grouped (CRI) density case
+#   WS_BENCH_CRI_K (WS_BENCH_K)     pod sizes for the CRI case
+#   CONTAINERD (containerd)         the containerd binary
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build_dir="$(cd "${1:-$root/build}" && pwd)"
+shim_dir=${WS_BENCH_SHIM_DIR:-$build_dir/shim}
+guest_dir=${WS_BENCH_GUEST_DIR:-$build_dir/test/integration}
+large=${WS_BENCH_LARGE_WASM:-$build_dir/test/real/ws_real_sqlite3.wasm}
+out=${WS_BENCH_OUT:-$here/results}
+export WASMSHIM_CACHE_DIR=${WS_BENCH_CACHE:-$HOME/.cache/wasmshim/bench-containers}
+source "$root/test/integration/containerd.sh"
+
+[[ $EUID -eq 0 ]] || { echo "bench-containers: needs root" >&2; exit 1; }
+for f in "$shim_dir/containerd-shim-wasm-v1" "$guest_dir/ws_it_hello.wasm" \
+  "$guest_dir/ws_it_hold.wasm"; do
+  [[ -f "$f" ]] || { echo "bench-containers: no $f (build it first)" >&2; exit 1; }
+done
+busybox=$(command -v busybox) || { echo "bench-containers: no busybox (busybox-static)" >&2; exit 1; }
+file -L "$busybox" 2>/dev/null | grep -q "static" || [[ ! -x /usr/bin/file ]] ||
+  { echo "bench-containers: $busybox is not static (install busybox-static)" >&2; exit 1; }
+[[ "${WS_BENCH_LARGE:-1}" == 1 && -f "$large" ]] || large=""
+
+# The pod-grouped case goes through containerd's CRI plugin: stubs from the cri-api proto in
+# Debian's containerd source package (support/scripts/fetch-sources.sh), host-network pods.
+api_proto="$("$root/support/scripts/fetch-sources.sh" --print-dir)/containerd/vendor/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto"
+cri=${WS_BENCH_CRI:-1}
+if [[ $cri == 1 ]] && { [[ ! -f "$api_proto" ]] || ! /usr/bin/python3 -c 'import grpc' 2>/dev/null; }; then
+  echo "bench-containers: no $api_proto or python3-grpcio: no CRI figures" >&2
+  cri=0
+fi
+CGROUP_PARENT="/wsbench-$$"
+cleanup_cgroups() {
+  for r in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [[ -d "$r${CGROUP_PARENT#/}" ]] || continue
+    find "$r${CGROUP_PARENT#/}" -depth -type d | while read -r d; do
+      for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+      rmdir "$d" 2>/dev/null
+    done
+  done
+  # runc leaves the namespace's parent cgroup (/wstest) behind; rmdir only takes it when empty.
+  for r in /sys/fs/cgroup/*/wstest /sys/fs/cgroup/wstest; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
+  return 0
+}
+# containerd.sh's config plus the CRI plugin with handlers wasm (our shim) and runc.
+ws_ctrd_write_config() {
+  mkdir -p "$WS_CTRD_DIR/cni/conf" "$WS_CTRD_DIR/cni/bin"
+  cat >"$WS_CTRD_DIR/config.toml" <<CFG
+version = 2
+root = "$WS_CTRD_DIR/root"
+state = "$WS_CTRD_DIR/state"
+[grpc]
+  address = "$WS_CTRD_SOCK"
+[ttrpc]
+  address = "$WS_CTRD_SOCK.ttrpc"
+[debug]
+  level = "debug"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$WS_CTRD_DIR/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "docker.io/wsbench/pause:1"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$WS_CTRD_DIR/cni/bin"
+    conf_dir = "$WS_CTRD_DIR/cni/conf"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm]
+      runtime_type = "io.containerd.wasm.v1"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+CFG
+}
+
+# 1,000 shims and containers: descriptors for containerd (two per shim connection, FIFOs) and
+# for ctr clients.
+ulimit -n 1048576 2>/dev/null || ulimit -n 65536
+mkdir -p "$WASMSHIM_CACHE_DIR" && chmod 700 "$WASMSHIM_CACHE_DIR"
+ws_ctrd_start "$shim_dir" "${CONTAINERD:-containerd}" || { cleanup_cgroups; exit 1; }
+# containerd.sh's cleanup covers namespace wstest; the CRI pods live in k8s.io.
+cleanup_k8s() {
+  [[ -n "$WS_CTRD_PID" ]] || return 0
+  local k=("$WS_CTR" --address "$WS_CTRD_SOCK" -n k8s.io)
+  "${k[@]}" tasks ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" tasks kill -s 9 {} >/dev/null 2>&1
+  sleep 0.5
+  "${k[@]}" tasks ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" tasks rm -f {} >/dev/null 2>&1
+  "${k[@]}" containers ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" containers rm {} >/dev/null 2>&1
+  return 0
+}
+trap 'rc=$?; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
+echo "# containerd: $("${CONTAINERD:-containerd}" --version)" >&2
+
+# Images: the guests (and the large module) for our shim, busybox for runc.
+work="$WS_CTRD_DIR/work"
+mkdir -p "$work/wasm" "$work/bb/bin"
+cp "$guest_dir/ws_it_hello.wasm" "$work/wasm/hello.wasm"
+cp "$guest_dir/ws_it_hold.wasm" "$work/wasm/hold.wasm"
+[[ -n "$large" ]] && cp "$large" "$work/wasm/large.wasm"
+cp "$busybox" "$work/bb/bin/busybox"
+mk="$root/test/integration/mkimage.py"
+/usr/bin/python3 "$mk" "$work/wasm.tar" docker.io/wsbench/wasm:1 "$work/wasm" '["/hello.wasm"]' || exit 1
+/usr/bin/python3 "$mk" "$work/bb.tar" docker.io/wsbench/busybox:1 "$work/bb" \
+  '["/bin/busybox","echo","hello"]' || exit 1
+ctrx images import "$work/wasm.tar" >/dev/null || exit 1
+ctrx images import "$work/bb.tar" >/dev/null || exit 1
+cri_args=()
+if [[ $cri == 1 ]]; then
+  /usr/bin/python3 "$mk" "$work/pause.tar" docker.io/wsbench/pause:1 "$work/bb" \
+    '["/bin/busybox","sleep","2147483647"]' || exit 1
+  for t in wasm bb pause; do
+    "$WS_CTR" --address "$WS_CTRD_SOCK" -n k8s.io images import "$work/$t.tar" >/dev/null || exit 1
+  done
+  mkdir -p "$work/pb"
+  sed '/gogoproto/d' "$api_proto" >"$work/pb/api.proto"
+  (cd "$work/pb" && protoc -I. --python_out=. --grpc_out=. \
+    --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin api.proto) || exit 1
+  cri_args=(--cri "$work/pb" --cgroup-parent "$CGROUP_PARENT" --cri-k "${WS_BENCH_CRI_K:-}")
+fi
+
+mkdir -p "$out"
+/usr/bin/python3 "$here/bench.py" --ctr "$WS_CTR" --address "$WS_CTRD_SOCK" --namespace wstest \
+  --log "$WS_CTRD_DIR/containerd.log" --out "$out" --large "$([[ -n "$large" ]] && echo 1 || echo 0)" \
+  --runs "${WS_BENCH_RUNS:-30}" --containers "${WS_BENCH_CONTAINERS:-1000}" \
+  --concurrency "${WS_BENCH_CONCURRENCY:-1 4 16}" --k "${WS_BENCH_K:-10 100 1000}" \
+  --cache "$WASMSHIM_CACHE_DIR" "${cri_args[@]}" &
+client=$!
+trap 'kill $client 2>/dev/null; exit 143' INT TERM
+wait $client || exit 1
+
+if command -v gnuplot >/dev/null; then
+  (cd "$out" && gnuplot "$here/plots.gp") || { echo "bench-containers: gnuplot failed" >&2; exit 1; }
+fi
+echo "# report: $out/results.md" >&2
