@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from procfs import pss_kb, shim_tree
+
 WASM_IMG = "docker.io/wsbench/wasm:1"
 BB_IMG = "docker.io/wsbench/busybox:1"
 WASM_RT = "io.containerd.wasm.v1"
@@ -201,54 +203,6 @@ def throughput(kind, n, conc, tag):
 
 
 # --- 3. density -----------------------------------------------------------------------------
-def procs():
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(st[st.rindex(")") + 2:].split()[1])
-        out[int(d)] = (ppid, argv)
-    return out
-
-
-def pss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            vals = {}
-            for line in f:
-                parts = line.split()
-                if parts[0] in ("Pss:", "Rss:"):
-                    vals[parts[0]] = int(parts[1])
-            return vals.get("Pss:", 0), vals.get("Rss:", 0)
-    except OSError:
-        return 0, 0
-
-
-def shim_tree(shim_name):
-    """The shim daemons of our containerd (argv names our socket) and all their descendants."""
-    ps = procs()
-    roots = [pid for pid, (_, argv) in ps.items()
-             if argv and argv[0].endswith(shim_name.encode()) and A.address.encode() in argv]
-    children = {}
-    for pid, (ppid, _) in ps.items():
-        children.setdefault(ppid, []).append(pid)
-    seen, stack = set(), list(roots)
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        stack.extend(children.get(pid, []))
-    return roots, seen
-
-
 def wait_running(ids, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -294,7 +248,7 @@ def density(kind, k, tag):
     started = time.monotonic() - t0
     ok = not fails and wait_running(set(ids), 60 + k * 0.2)
     time.sleep(2)  # let the last starts settle (lazy pages, page cache)
-    roots, tree = shim_tree(shim)
+    roots, tree = shim_tree(shim, A.address)
     pss = rss = 0
     for pid in tree:
         a, b = pss_kb(pid)

@@ -15,6 +15,7 @@ sys.path.insert(0, sys.argv[1])
 import grpc  # noqa: E402
 import api_pb2 as pb  # noqa: E402
 import api_pb2_grpc as pbg  # noqa: E402
+from procfs import pss_kb, shim_tree  # noqa: E402
 
 SOCK, CGROUP_PARENT = sys.argv[2], sys.argv[3]
 KS = [int(k) for k in sys.argv[4:]]
@@ -27,37 +28,8 @@ WORK = {
 
 
 def tree_pss(shim_name):
-    ps = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        ps[int(d)] = (int(st[st.rindex(")") + 2:].split()[1]), argv)
-    roots = [p for p, (_, a) in ps.items()
-             if a and a[0].endswith(shim_name.encode()) and SOCK.encode() in a]
-    kids = {}
-    for p, (pp, _) in ps.items():
-        kids.setdefault(pp, []).append(p)
-    seen, stack = set(), list(roots)
-    while stack:
-        p = stack.pop()
-        if p not in seen:
-            seen.add(p)
-            stack.extend(kids.get(p, []))
-    pss = 0
-    for p in seen:
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                pss += sum(int(l.split()[1]) for l in f if l.startswith("Pss:"))
-        except OSError:
-            pass
-    return len(roots), len(seen), pss
+    roots, seen = shim_tree(shim_name, SOCK)
+    return len(roots), len(seen), sum(pss_kb(p)[0] for p in seen)
 
 
 def one(handler, k):

@@ -62,18 +62,9 @@ cleanup_cgroups() {
 # containerd.sh's config plus the CRI plugin with handlers wasm (our shim) and runc.
 ws_ctrd_write_config() {
   mkdir -p "$WS_CTRD_DIR/cni/conf" "$WS_CTRD_DIR/cni/bin"
-  cat >"$WS_CTRD_DIR/config.toml" <<CFG
-version = 2
-root = "$WS_CTRD_DIR/root"
-state = "$WS_CTRD_DIR/state"
-[grpc]
-  address = "$WS_CTRD_SOCK"
-[ttrpc]
-  address = "$WS_CTRD_SOCK.ttrpc"
-[debug]
-  level = "debug"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$WS_CTRD_DIR/opt"
+  {
+    ws_ctrd_config_common
+    cat <<CFG
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "docker.io/wsbench/pause:1"
   restrict_oom_score_adj = true
@@ -88,6 +79,7 @@ state = "$WS_CTRD_DIR/state"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
 CFG
+  } >"$WS_CTRD_DIR/config.toml"
 }
 
 # 1,000 shims and containers: descriptors for containerd (two per shim connection, FIFOs) and

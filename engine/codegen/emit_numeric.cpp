@@ -102,22 +102,7 @@ absl::Status FunctionEmitter::numeric(const Instr& in) {
     llvm::Value* rhs = pop();
     llvm::Value* lhs = pop();
     llvm::Value* r = binary(in.op, lhs, rhs);
-    bool float_arith = false;
-    switch (in.op) {
-      case Opcode::kF32Add:
-      case Opcode::kF32Sub:
-      case Opcode::kF32Mul:
-      case Opcode::kF32Div:
-      case Opcode::kF64Add:
-      case Opcode::kF64Sub:
-      case Opcode::kF64Mul:
-      case Opcode::kF64Div:
-        float_arith = true;
-        break;
-      default:
-        break;
-    }
-    if (float_arith) r = quiet_nan_result(lhs, rhs, r);
+    if (is_float_arith(in.op)) r = quiet_nan_result(lhs, rhs, r);
     push(r);
     return absl::OkStatus();
   }

@@ -63,22 +63,6 @@ constexpr FloatUnary kFloatUnaries[] = {
     {Opcode::kF64x2Nearest, 'd', llvm::Intrinsic::roundeven},
 };
 
-bool is_arith(Opcode scalar) {
-  switch (scalar) {
-    case Opcode::kF32Add:
-    case Opcode::kF32Sub:
-    case Opcode::kF32Mul:
-    case Opcode::kF32Div:
-    case Opcode::kF64Add:
-    case Opcode::kF64Sub:
-    case Opcode::kF64Mul:
-    case Opcode::kF64Div:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::vector<int> iota_mask(unsigned n) {
   std::vector<int> mask(n);
   for (unsigned i = 0; i < n; ++i) mask[i] = static_cast<int>(i);
@@ -93,7 +77,7 @@ bool FunctionEmitter::simd_float(const Instr& in) {
     llvm::Value* rhs = pop_lanes(f.shape);
     llvm::Value* lhs = pop_lanes(f.shape);
     llvm::Value* r = binary(f.scalar, lhs, rhs);
-    push_lanes(is_arith(f.scalar) ? quiet_nan_result(lhs, rhs, r) : r);
+    push_lanes(is_float_arith(f.scalar) ? quiet_nan_result(lhs, rhs, r) : r);
     return true;
   }
   for (const FloatUnary& u : kFloatUnaries) {

@@ -27,6 +27,24 @@ namespace ws::engine::codegen {
 // producer-optimised Wasm (2 adds LICM and GVN); 3 LLVM's whole per-module O3 pipeline.
 void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level);
 
+// f32/f64 add, sub, mul and div: the operations whose NaN results the emitters make quiet
+// (quiet_nan_result), scalar and per SIMD lane.
+inline bool is_float_arith(Opcode op) {
+  switch (op) {
+    case Opcode::kF32Add:
+    case Opcode::kF32Sub:
+    case Opcode::kF32Mul:
+    case Opcode::kF32Div:
+    case Opcode::kF64Add:
+    case Opcode::kF64Sub:
+    case Opcode::kF64Mul:
+    case Opcode::kF64Div:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Module-wide declarations shared by the function emitters. Function declarations and
 // signatures are made on first use (function(), type_signature()), so an llvm::Module that
 // holds one function of a big module declares only what that function references; kAll

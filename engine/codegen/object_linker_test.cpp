@@ -5,17 +5,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <llvm/AsmParser/Parser.h>
-#include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
-#include <llvm/IR/Module.h>
-#include <llvm/MC/TargetRegistry.h>
-#include <llvm/Support/SourceMgr.h>
-#include <llvm/Support/TargetSelect.h>
-#include <llvm/Target/TargetMachine.h>
-#include <llvm/TargetParser/Host.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include <cmath>
+
+#include "engine/codegen/ir_test_util.h"
 
 namespace ws::engine::codegen {
 namespace {
@@ -24,26 +19,13 @@ using ::testing::HasSubstr;
 
 // Compiles textual IR into an x86-64 PIC ELF object the way compile_eager does.
 std::string object_from_ir(const std::string& ir) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  llvm::InitializeNativeTargetAsmParser();
-  llvm::LLVMContext ctx;
-  llvm::SMDiagnostic diag;
-  std::unique_ptr<llvm::Module> mod = llvm::parseAssemblyString(ir, diag, ctx);
-  EXPECT_NE(mod, nullptr) << diag.getMessage().str();
-  if (!mod) return {};
-  std::string triple = llvm::sys::getProcessTriple(), error;
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
-  EXPECT_NE(target, nullptr) << error;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, "x86-64", "", llvm::TargetOptions(), llvm::Reloc::PIC_, llvm::CodeModel::Small));
-  mod->setDataLayout(tm->createDataLayout());
-  mod->setTargetTriple(triple);
+  HostIr h = parse_host_ir(ir);
+  if (!h.mod) return {};
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
-  EXPECT_FALSE(tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile));
-  pm.run(*mod);
+  EXPECT_FALSE(h.tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile));
+  pm.run(*h.mod);
   return std::string(buffer.data(), buffer.size());
 }
 

@@ -2,18 +2,11 @@
 // to SSA at every level, loop-invariant runtime-context and memory loads hoisted at level 2.
 #include <gtest/gtest.h>
 #include <llvm/Analysis/LoopInfo.h>
-#include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/Instructions.h>
-#include <llvm/IR/LLVMContext.h>
-#include <llvm/IR/Module.h>
-#include <llvm/MC/TargetRegistry.h>
-#include <llvm/Support/SourceMgr.h>
-#include <llvm/Support/TargetSelect.h>
-#include <llvm/Target/TargetMachine.h>
-#include <llvm/TargetParser/Host.h>
 
 #include "engine/codegen/emitter.h"
+#include "engine/codegen/ir_test_util.h"
 
 namespace ws::engine::codegen {
 namespace {
@@ -50,22 +43,10 @@ struct Shape {
 };
 
 Shape optimized_shape(int level) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  llvm::LLVMContext ctx;
-  llvm::SMDiagnostic diag;
-  std::unique_ptr<llvm::Module> mod = llvm::parseAssemblyString(kLoop, diag, ctx);
-  EXPECT_NE(mod, nullptr) << diag.getMessage().str();
-  if (!mod) return {};
-  std::string triple = llvm::sys::getProcessTriple(), error;
-  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
-  EXPECT_NE(target, nullptr) << error;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, "x86-64", "", llvm::TargetOptions(), llvm::Reloc::PIC_, llvm::CodeModel::Small));
-  mod->setDataLayout(tm->createDataLayout());
-  mod->setTargetTriple(triple);
-  optimize(*mod, tm.get(), level);
-  llvm::Function& f = *mod->getFunction("ws_f0");
+  HostIr h = parse_host_ir(kLoop);
+  if (!h.mod) return {};
+  optimize(*h.mod, h.tm.get(), level);
+  llvm::Function& f = *h.mod->getFunction("ws_f0");
   llvm::DominatorTree dt(f);
   llvm::LoopInfo loops(dt);
   Shape s;

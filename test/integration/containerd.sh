@@ -68,12 +68,15 @@ ws_remove_cgroups() {
   return 0
 }
 
-ws_ctrd_write_config() {
-  cat >"$WS_CTRD_DIR/config.toml" <<CFG
+# The config every private containerd shares: its own root, state, sockets and opt dir, debug
+# logs. $1: more top-level keys (they must come before the first table). Tests that need more
+# plugins (CRI) print this and append their tables.
+ws_ctrd_config_common() {
+  cat <<CFG
 version = 2
 root = "$WS_CTRD_DIR/root"
 state = "$WS_CTRD_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+${1:-}
 [grpc]
   address = "$WS_CTRD_SOCK"
 [ttrpc]
@@ -83,6 +86,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$WS_CTRD_DIR/opt"
 CFG
+}
+
+ws_ctrd_write_config() {
+  ws_ctrd_config_common 'disabled_plugins = ["io.containerd.grpc.v1.cri"]' >"$WS_CTRD_DIR/config.toml"
 }
 
 ws_ctrd_launch() {

@@ -68,18 +68,9 @@ ws_ctrd_write_config() {
   ]
 }
 CNI
-  cat >"$WS_CTRD_DIR/config.toml" <<CFG
-version = 2
-root = "$WS_CTRD_DIR/root"
-state = "$WS_CTRD_DIR/state"
-[grpc]
-  address = "$WS_CTRD_SOCK"
-[ttrpc]
-  address = "$WS_CTRD_SOCK.ttrpc"
-[debug]
-  level = "debug"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$WS_CTRD_DIR/opt"
+  {
+    ws_ctrd_config_common
+    cat <<CFG
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE"
   restrict_oom_score_adj = true
@@ -95,6 +86,7 @@ state = "$WS_CTRD_DIR/state"
       pod_annotations = ["io.wasmshim.*"]
       container_annotations = ["io.wasmshim.*"]
 CFG
+  } >"$WS_CTRD_DIR/config.toml"
 }
 
 ws_ctrd_start "$shim_dir" "$containerd_bin" || { cleanup_cri; exit 1; }
