@@ -5,6 +5,7 @@ starts it and imports the images): our shim (io.containerd.wasm.v1) against runc
 measured here; it writes results.md and the .dat files plots.gp draws.
 """
 import argparse
+import calendar
 import concurrent.futures as cf
 import os
 import platform
@@ -104,7 +105,7 @@ LOG_LINE = re.compile(r'time="([^"]+)" level=\w+ msg="(Create|Start|Delete|State
 def parse_time(s):
     # 2026-11-24T18:00:00.123456789Z -> epoch seconds
     base, frac = s.rstrip("Z").split(".")
-    t = time.mktime(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) - time.timezone
+    t = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))  # the log is in UTC
     return t + float("0." + frac)
 
 

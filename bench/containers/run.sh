@@ -48,13 +48,7 @@ if [[ $cri == 1 ]] && { [[ ! -f "$api_proto" ]] || ! /usr/bin/python3 -c 'import
 fi
 CGROUP_PARENT="/wsbench-$$"
 cleanup_cgroups() {
-  for r in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-    [[ -d "$r${CGROUP_PARENT#/}" ]] || continue
-    find "$r${CGROUP_PARENT#/}" -depth -type d | while read -r d; do
-      for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-      rmdir "$d" 2>/dev/null
-    done
-  done
+  ws_remove_cgroups "$CGROUP_PARENT"  # kills what is left, retries rmdir while it exits
   # runc leaves the namespace's parent cgroup (/wstest) behind; rmdir only takes it when empty.
   for r in /sys/fs/cgroup/*/wstest /sys/fs/cgroup/wstest; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
   return 0

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "shim/runtime/hooks.h"
 #include "shim/runtime/reaper.h"
+#include "support/log.h"
 
 extern char** environ;
 
@@ -88,11 +89,15 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
                    {stdio[0], stdio[1], stdio[2], theirs.get()},
                    r.setup.terminal};
   if (!r.setup.is_exec()) {
+    // Without the page the container only lacks its linear-memory figures (Stats report none).
     absl::StatusOr<StatsPage> page = StatsPage::create();
-    if (!page.ok()) return page.status();
-    p->stats_page_ = std::move(*page);
-    static_assert(kStatsFd == kSyncFd + 1);
-    req.fds.push_back(p->stats_page_->fd());
+    if (page.ok()) {
+      p->stats_page_ = std::move(*page);
+      static_assert(kStatsFd == kSyncFd + 1);
+      req.fds.push_back(p->stats_page_->fd());
+    } else {
+      support::log_warning(absl::StrCat("container ", r.setup.id, ": ", page.status().message()));
+    }
   }
   absl::StatusOr<pid_t> pid = Reaper::get().spawn(
       [&]() -> absl::StatusOr<pid_t> {
