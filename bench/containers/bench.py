@@ -219,9 +219,8 @@ def remove_all(ids, conc=8):
     def rm(cid):
         ctr("tasks", "kill", "-s", "SIGKILL", cid, check=False)
         for _ in range(100):
-            if ctr("tasks", "rm", "-f", cid, check=False).returncode == 0:
-                break
-            if "not found" in ctr("tasks", "ls", check=False).stdout:
+            r = ctr("tasks", "rm", "-f", cid, check=False)
+            if r.returncode == 0 or "not found" in r.stderr:  # gone, or its task never started
                 break
             time.sleep(0.1)
         ctr("containers", "rm", cid, check=False)
@@ -243,25 +242,27 @@ def density(kind, k, tag):
         r = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if r.returncode != 0:
             fails.append(f"{cid}: {r.stderr.strip()[:300]}")
-    t0 = time.monotonic()
-    with cf.ThreadPoolExecutor(8) as ex:
-        list(ex.map(start, ids))
-    started = time.monotonic() - t0
-    ok = not fails and wait_running(set(ids), 60 + k * 0.2)
-    time.sleep(2)  # let the last starts settle (lazy pages, page cache)
-    roots, tree = shim_tree(shim, A.address)
-    pss = rss = 0
-    for pid in tree:
-        a, b = pss_kb(pid)
-        pss += a
-        rss += b
-    with open("/proc/meminfo") as f:
-        avail = int(next(l for l in f if l.startswith("MemAvailable")).split()[1])
-    res = {"k": k, "ok": ok, "fails": fails[:3], "nfail": len(fails), "shims": len(roots),
-           "procs": len(tree), "pss_kb": pss, "rss_kb": rss, "start_s": started,
-           "avail_kb": avail}
-    remove_all(ids)
-    return res
+    try:
+        t0 = time.monotonic()
+        with cf.ThreadPoolExecutor(8) as ex:
+            list(ex.map(start, ids))
+        started = time.monotonic() - t0
+        ok = not fails and wait_running(set(ids), 60 + k * 0.2)
+        time.sleep(2)  # let the last starts settle (lazy pages, page cache)
+        roots, tree = shim_tree(shim, A.address)
+        pss = rss = 0
+        for pid in tree:
+            a, b = pss_kb(pid)
+            pss += a
+            rss += b
+        with open("/proc/meminfo") as f:
+            avail = int(next(l for l in f if l.startswith("MemAvailable")).split()[1])
+        res = {"k": k, "ok": ok, "fails": fails[:3], "nfail": len(fails), "shims": len(roots),
+               "procs": len(tree), "pss_kb": pss, "rss_kb": rss, "start_s": started,
+               "avail_kb": avail}
+        return res
+    finally:
+        remove_all(ids)  # also when measuring failed: no container is left to the EXIT trap
 
 
 # --- the run --------------------------------------------------------------------------------
