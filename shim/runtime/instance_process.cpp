@@ -109,6 +109,7 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
       [slot = p->slot_, io = r.io](pid_t, int status) { on_reaped(slot, io, status); });
   if (!pid.ok()) return pid.status();
   theirs.reset();
+  if (p->stats_page_) p->stats_page_->close_fd();
   r.io->spawned();
   // The child waits for its setup: joining here puts it in the cgroup before it loads the
   // module, let alone runs guest code.

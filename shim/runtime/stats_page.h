@@ -20,6 +20,9 @@ class StatsPage {
   ~StatsPage();
 
   int fd() const { return fd_.get(); }
+  // Once the instance holds its copy: the mapping stays, the shim keeps no descriptor per
+  // container.
+  void close_fd() { fd_.reset(); }
   WasmStats read() const;
 
   // The instance's side: maps the inherited descriptor (closing it) and makes the engine keep
