@@ -49,8 +49,8 @@ fi
 CGROUP_PARENT="/wsbench-$$"
 cleanup_cgroups() {
   ws_remove_cgroups "$CGROUP_PARENT"  # kills what is left, retries rmdir while it exits
-  # runc leaves the namespace's parent cgroup (/wstest) behind; rmdir only takes it when empty.
-  for r in /sys/fs/cgroup/*/wstest /sys/fs/cgroup/wstest; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
+  # runc leaves the namespace's parent cgroup (/$WS_NS) behind; rmdir only takes it when empty.
+  for r in /sys/fs/cgroup/*/"$WS_NS" /sys/fs/cgroup/"$WS_NS"; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
   return 0
 }
 # containerd.sh's config plus the CRI plugin with handlers wasm (our shim) and runc.
@@ -81,7 +81,7 @@ CFG
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536
 mkdir -p "$WASMSHIM_CACHE_DIR" && chmod 700 "$WASMSHIM_CACHE_DIR"
 ws_ctrd_start "$shim_dir" "${CONTAINERD:-containerd}" || { cleanup_cgroups; exit 1; }
-# containerd.sh's cleanup covers namespace wstest; the CRI pods live in k8s.io.
+# containerd.sh's cleanup covers namespace $WS_NS; the CRI pods live in k8s.io.
 cleanup_k8s() {
   [[ -n "$WS_CTRD_PID" ]] || return 0
   local k=("$WS_CTR" --address "$WS_CTRD_SOCK" -n k8s.io)
@@ -122,7 +122,7 @@ if [[ $cri == 1 ]]; then
 fi
 
 mkdir -p "$out"
-/usr/bin/python3 "$here/bench.py" --ctr "$WS_CTR" --address "$WS_CTRD_SOCK" --namespace wstest \
+/usr/bin/python3 "$here/bench.py" --ctr "$WS_CTR" --address "$WS_CTRD_SOCK" --namespace "$WS_NS" \
   --log "$WS_CTRD_DIR/containerd.log" --out "$out" --large "$([[ -n "$large" ]] && echo 1 || echo 0)" \
   --runs "${WS_BENCH_RUNS:-30}" --containers "${WS_BENCH_CONTAINERS:-1000}" \
   --concurrency "${WS_BENCH_CONCURRENCY:-1 4 16}" --k "${WS_BENCH_K:-10 100 1000}" \

@@ -27,13 +27,13 @@ fi
 ws_ctrd_start "$shim_dir" "$containerd_bin" || exit 1
 echo "# containerd: $("$containerd_bin" --version), cgroup v$v"
 
-# Containers of this test live in /wstest/<id> (containerd's default path for namespace wstest).
+# Containers of this test live in /$WS_NS/<id> (containerd's default path for the namespace).
 cgdir() {  # cgdir CONTROLLER ID
-  if [[ $v == 1 ]]; then echo "$CG/$1/wstest/$2"; else echo "$CG/wstest/$2"; fi
+  if [[ $v == 1 ]]; then echo "$CG/$1/$WS_NS/$2"; else echo "$CG/$WS_NS/$2"; fi
 }
 own_cgroups() {
-  if [[ $v == 1 ]]; then find "$CG"/*/wstest -mindepth 1 -maxdepth 1 -type d 2>/dev/null
-  else find "$CG/wstest" -mindepth 1 -maxdepth 1 -type d 2>/dev/null; fi
+  if [[ $v == 1 ]]; then find "$CG"/*/"$WS_NS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null
+  else find "$CG/$WS_NS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null; fi
 }
 cleanup_cgroups() {  # after ws_ctrd_cleanup: nothing of ours may stay, even after a failure
   for d in $(own_cgroups); do
@@ -41,7 +41,7 @@ cleanup_cgroups() {  # after ws_ctrd_cleanup: nothing of ours may stay, even aft
   done
   sleep 0.2
   for d in $(own_cgroups); do rmdir "$d" 2>/dev/null; done
-  if [[ $v == 1 ]]; then rmdir "$CG"/*/wstest 2>/dev/null; else rmdir "$CG/wstest" 2>/dev/null; fi
+  if [[ $v == 1 ]]; then rmdir "$CG"/*/"$WS_NS" 2>/dev/null; else rmdir "$CG/$WS_NS" 2>/dev/null; fi
   return 0
 }
 trap 'rc=$?; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
@@ -89,8 +89,8 @@ if [[ $v == 1 ]]; then quota=$(cat "$(cgdir cpu cpu1)/cpu.cfs_quota_us" 2>&1); w
 else quota=$(cat "$(cgdir cpu cpu1)/cpu.max" 2>&1); want="20000 100000"; fi
 check "--cpu-quota is written to the container's cgroup" $([[ "$quota" == "$want" ]]; echo $?) "quota=$quota"
 pid=$(ctrx tasks ls | awk '$1=="cpu1"{print $2}')
-grep -q "/wstest/cpu1" "/proc/$pid/cgroup"
-check "the instance process is in /wstest/cpu1" $? "$(cat "/proc/$pid/cgroup" 2>&1)"
+grep -q "/$WS_NS/cpu1" "/proc/$pid/cgroup"
+check "the instance process is in /$WS_NS/cpu1" $? "$(cat "/proc/$pid/cgroup" 2>&1)"
 sleep 1.5
 json=$(ctrx tasks metrics --format json cpu1 2>&1)
 if [[ $v == 1 ]]; then thr=$(metric cpu1 throttled_periods); else thr=$(metric cpu1 nr_throttled); fi

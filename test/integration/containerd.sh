@@ -3,7 +3,11 @@
 # failure.
 #
 #   ws_ctrd_start SHIM_DIR [CONTAINERD_BIN]   sets WS_CTRD_DIR, WS_CTRD_SOCK, WS_CTR; `ctrx` runs
-#                                             ctr against it in namespace wstest
+#                                             ctr against it in namespace $WS_NS
+#   WS_NS                                     this run's containerd namespace, wstest-<pid>: its
+#                                             containers' cgroups are /$WS_NS/<id> (containerd's
+#                                             default path), so runs side by side (a benchmark
+#                                             next to a test) never see each other's cgroups
 #   ws_ctrd_stop                              stops containerd (keeps its state: for restarts)
 #   ws_ctrd_cleanup                           everything (registered as an EXIT trap)
 #   ws_free_subnet B                          a 10.B.N (a /24) no route or address of this host
@@ -21,8 +25,9 @@ WS_CTRD_PID=""
 WS_CTRD_BIN=""
 WS_CTRD_SHIM_DIR=""
 WS_CTR=ctr
+WS_NS=${WS_NS:-wstest-$$}
 
-ctrx() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n wstest "$@"; }
+ctrx() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n "$WS_NS" "$@"; }
 
 # A /24 in 10.B.0.0/16 that no interface or route of this host uses yet.
 ws_free_subnet() {

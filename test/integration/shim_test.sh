@@ -69,7 +69,7 @@ contains "$out" "abc[eof after 3 bytes]" && [[ $rc -eq 0 ]]
 check "stdin reaches the guest and ends with EOF" $? "rc=$rc out: $out"
 
 # 4. a terminal (CI has none: run ctr under script).
-out=$(script -qec "$WS_CTR --address $WS_CTRD_SOCK -n wstest run --rm -t ${RT[*]} $IMG t4 /tty.wasm" /dev/null 2>&1)
+out=$(script -qec "$WS_CTR --address $WS_CTRD_SOCK -n $WS_NS run --rm -t ${RT[*]} $IMG t4 /tty.wasm" /dev/null 2>&1)
 contains "$out" "stdout is a tty"; check "run -t gives the guest a terminal" $? "out: $out"
 
 # 5. exec in a running task.
@@ -156,7 +156,7 @@ for i in $(seq 1 "$cycles"); do
   ctrx run --rm "${RT[@]}" "$IMG" "leak$i" /hello.wasm >/dev/null 2>&1 || { not_ok "leak cycle $i failed"; break; }
 done
 for _ in $(seq 1 50); do [[ -z "$(own_shims)" ]] && break; sleep 0.1; done  # exiting
-left=$(ls "$WS_CTRD_DIR/state/io.containerd.runtime.v2.task/wstest" 2>/dev/null)
+left=$(ls "$WS_CTRD_DIR/state/io.containerd.runtime.v2.task/$WS_NS" 2>/dev/null)
 check "$cycles run/delete cycles leave no bundle" $([[ -z "$left" ]]; echo $?) "$left"
 check "... no shim process" $([[ -z "$(own_shims)" ]]; echo $?) "$(own_shims)"
 check "... no mount" $([[ -z "$(own_mounts)" ]]; echo $?) "$(own_mounts)"
