@@ -167,6 +167,9 @@ ws_ctrd_cleanup() {
   ws_ctrd_stop
   # Shims of this containerd (their bundles live under our state dir).
   pkill -9 -f "containerd-shim-wasm-v1 .*-address $WS_CTRD_SOCK" 2>/dev/null || true
+  # The namespace's cgroups (containerd leaves the parent /$WS_NS behind, and a failed run its
+  # containers' cgroups too); the namespace is this run's alone.
+  ws_remove_cgroups "/$WS_NS"
   grep " $WS_CTRD_DIR" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
