@@ -17,6 +17,7 @@
 #include "engine/codegen/codegen.h"
 #include "engine/decode/decoder.h"
 #include "engine/runtime/intrinsics.h"
+#include "engine/tier_up.h"
 #include "support/artifact_cache.h"
 #include "support/cpu_id.h"
 #include "support/file.h"
@@ -149,7 +150,11 @@ absl::Status run_lazily_and_fill(CompiledModule& cm, const support::ArtifactCach
   EngineOptions lazy = options;
   lazy.tier = EngineOptions::Tier::kLazy;
   cm.tier = EngineOptions::Tier::kLazy;
-  return compile_code(cm, lazy);
+  absl::Status s = compile_code(cm, lazy);
+  if (s.ok() && cache != nullptr && options.tier_up) {
+    cm.tier_up = start_tier_up(cm.code, cm.module, *cache, key);
+  }
+  return s;
 }
 
 // The identity index: lets load_file skip hashing a module file it has seen before.

@@ -23,6 +23,8 @@
 
 namespace ws::engine {
 
+class TierUpStatus;  // engine/tier_up.h
+
 // The persistent code cache (support/artifact_cache.h): AOT artifacts named by their key digest.
 struct CacheOptions {
   bool enabled = false;  // off: load() compiles in memory, as compile() does
@@ -65,6 +67,11 @@ struct EngineOptions {
   // selection and register allocation) compiles several times faster than 2, for code that
   // runs about 1.4-2x slower (bench/lazy).
   int lazy_codegen_level = 0;
+  // Miss::kAuto's lazy run switches to the background fill's -O2 code once the fill has stored
+  // it (engine/tier_up.h): a background thread polls the cache while the fill runs, then points
+  // every function's stub at the artifact's code; calls made after that run it, frames already
+  // running finish where they are. Off: the run stays on the lazy tier (the next run is warm).
+  bool tier_up = true;
   CacheOptions cache;
   int compile_threads = 0;  // threads of an artifact compile on a cache miss; 0: every core
 };
@@ -87,6 +94,8 @@ struct CompiledModule {
   EngineOptions::Tier tier = EngineOptions::Tier::kEager;
   bool fill_started = false;
   int fill_pid = 0;
+  // The background tier-up's progress (EngineOptions::tier_up); null when none was started.
+  std::shared_ptr<const TierUpStatus> tier_up;
   double key_seconds = 0;  // aot::make_key: hashing the module (or reading the index entry)
   // load_file with the cache: the key came from the cache's identity index (the file's device,
   // inode, size, mtime and ctime seen before), so the module was not hashed.

@@ -66,4 +66,14 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_jit(const Module& m,
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
     std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options);
 
+// Background tier-up of code from compile_lazy: registers `better`'s function ranges (the same
+// module compiled whole, e.g. an artifact from the cache) with the lazy code's live ranges, then
+// points every function's call-through stub at `better`'s entry, so that every later call of the
+// function (direct, indirect, or from the host) runs `better`'s code; frames already running
+// finish on the code they started in. Keeps `better` alive as long as `lazy`. Callable again with
+// the same `better` (re-points the stubs: a function whose first call was compiling meanwhile set
+// its stub to that body afterwards).
+absl::Status tier_up(const CompiledCode& lazy, std::shared_ptr<const CompiledCode> better,
+                     uint32_t num_imported_funcs);
+
 }  // namespace ws::engine

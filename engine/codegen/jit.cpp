@@ -389,6 +389,10 @@ struct LazyOwner {
   orc::JITDylib* jd = nullptr;
   std::unique_ptr<orc::LazyCallThroughManager> lctm;
   std::unique_ptr<orc::IndirectStubsManager> ism;
+  // tier_up's code, which the stubs may jump to: goes before the stubs and the JITDylib (no
+  // instance, hence no caller, is left when the owner goes).
+  std::mutex upgrade_mu;
+  std::shared_ptr<const CompiledCode> upgrade;
   ~LazyOwner() {
     if (jd == nullptr) return;
     recorder->unwatch(jd);
@@ -455,6 +459,42 @@ llvm::Error define_functions(Jit& j, LazyOwner& owner, std::shared_ptr<const Laz
 }
 
 }  // namespace
+
+absl::Status tier_up(const CompiledCode& lazy, std::shared_ptr<const CompiledCode> better,
+                     uint32_t num_imported_funcs) {
+  // Only compile_lazy makes live_ranges, and its owner is a LazyOwner.
+  if (!lazy.live_ranges || !lazy.owner) {
+    return absl::InvalidArgumentError("tier-up: the code is not from the lazy tier");
+  }
+  if (!better || better->functions.size() != lazy.functions.size() ||
+      better->ranges.size() != lazy.functions.size()) {
+    return absl::InvalidArgumentError("tier-up: the new code does not match the module");
+  }
+  auto& owner = *static_cast<LazyOwner*>(lazy.owner.get());
+  Jit& j = lazy_jit();
+  std::lock_guard<std::mutex> lock(owner.upgrade_mu);
+  if (owner.upgrade && owner.upgrade != better) {
+    return absl::FailedPreconditionError("tier-up: the code was upgraded already");
+  }
+  if (!owner.upgrade) {
+    owner.upgrade = better;
+    // Known to the code registry (trap attribution, backtraces) before any stub jumps there.
+    for (uint32_t i = 0; i < better->ranges.size(); ++i) {
+      lazy.live_ranges->add({num_imported_funcs + i, better->ranges[i]});
+    }
+  }
+  // Also when called again: a function whose first call was compiling while the stubs were
+  // switched had its stub set to that body afterwards; setting it again is harmless.
+  for (uint32_t i = 0; i < better->functions.size(); ++i) {
+    orc::SymbolStringPtr stub =
+        j.lljit->mangleAndIntern(codegen::ModuleEnv::function_symbol(num_imported_funcs + i));
+    if (auto e =
+            owner.ism->updatePointer(*stub, orc::ExecutorAddr::fromPtr(better->functions[i]))) {
+      return internal(std::move(e));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
     std::shared_ptr<const Module> module, const ModuleInfo& info, const CompileOptions& options) {

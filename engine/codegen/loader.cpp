@@ -132,6 +132,13 @@ absl::StatusOr<std::shared_ptr<const CompiledCode>> compile_lazy(
   return (*t)->compile_lazy(std::move(module), info, options);
 }
 
+absl::Status tier_up(const CompiledCode& lazy, std::shared_ptr<const CompiledCode> better,
+                     uint32_t num_imported_funcs) {
+  absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();
+  if (!t.ok()) return t.status();
+  return (*t)->tier_up(lazy, std::move(better), num_imported_funcs);
+}
+
 // Loads the plugin: a cache key needs no LLVM (support/cpu_id.h) and should not call this.
 std::string host_cpu_features() {
   absl::StatusOr<const codegen_plugin::Table*> t = codegen_plugin::load();

@@ -81,6 +81,7 @@ TEST(CodegenPlugin, RefusesTablesOfOtherBuilds) {
              .compile_jit = nullptr,
              .compile_eager = nullptr,
              .compile_lazy = nullptr,
+             .tier_up = nullptr,
              .host_cpu_features = nullptr};
   EXPECT_TRUE(check_table(good).ok());
   Table t = good;

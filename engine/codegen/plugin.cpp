@@ -15,6 +15,7 @@ constexpr Table kTable = {
     .compile_jit = &ws::engine::compile_jit,
     .compile_eager = &ws::engine::compile_eager,
     .compile_lazy = &ws::engine::compile_lazy,
+    .tier_up = &ws::engine::tier_up,
     .host_cpu_features = &ws::engine::host_cpu_features,
 };
 

@@ -16,7 +16,7 @@ namespace ws::engine::codegen_plugin {
 
 // Bump when a member of Table changes meaning; appending a member changes sizeof(Table), which
 // the loader checks as well.
-inline constexpr uint32_t kAbiVersion = 1;
+inline constexpr uint32_t kAbiVersion = 2;
 inline constexpr char kEntrySymbol[] = "ws_codegen_plugin_table";
 inline constexpr char kFileName[] = "libwasmshim-codegen.so";
 
@@ -44,6 +44,7 @@ struct Table {
   decltype(&ws::engine::compile_jit) compile_jit;
   decltype(&ws::engine::compile_eager) compile_eager;
   decltype(&ws::engine::compile_lazy) compile_lazy;
+  decltype(&ws::engine::tier_up) tier_up;
   decltype(&ws::engine::host_cpu_features) host_cpu_features;
 };
 

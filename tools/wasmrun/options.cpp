@@ -137,6 +137,8 @@ bool apply_flag(RunOptions& out, absl::string_view arg) {
     out.trap_unknown_imports = true;
   } else if (arg == "--no-cache") {
     out.no_cache = true;
+  } else if (arg == "--no-tier-up") {
+    out.no_tier_up = true;
   } else if (arg.size() == 3 && arg.substr(0, 2) == "-O" && arg[2] >= '0' && arg[2] <= '3') {
     out.opt_level = arg[2] - '0';
   } else {

@@ -44,8 +44,9 @@ struct RunOptions {
   // "lazy" compiles each function at its first call and stores no artifact on a miss; empty:
   // the engine's miss policy (EngineOptions::Miss::kAuto).
   std::string tier;
-  std::optional<std::string> cache_dir;     // --cache-dir; else $WASMSHIM_CACHE_DIR or the default
-  bool no_cache = false;                    // --no-cache: compile in memory, touch no cache
+  std::optional<std::string> cache_dir;  // --cache-dir; else $WASMSHIM_CACHE_DIR or the default
+  bool no_cache = false;                 // --no-cache: compile in memory, touch no cache
+  bool no_tier_up = false;  // --no-tier-up: a lazy run after a miss stays on the lazy tier
   std::optional<uint64_t> cache_max_bytes;  // --cache-max: size bound of the cache directory
   std::string module_path;
   std::vector<std::string> guest_args;  // everything after the module path

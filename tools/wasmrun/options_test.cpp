@@ -110,6 +110,7 @@ TEST(ParseOptions, CacheAndOptimisationLevel) {
   EXPECT_EQ(d->opt_level, 2);
   EXPECT_FALSE(d->cache_dir.has_value());
   EXPECT_FALSE(d->no_cache);
+  EXPECT_FALSE(d->no_tier_up);
   auto o = parse({"-O0", "--cache-dir", "/var/tmp/c", "m.wasm", "-O3"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->opt_level, 0);
@@ -119,6 +120,9 @@ TEST(ParseOptions, CacheAndOptimisationLevel) {
   ASSERT_TRUE(l.ok()) << l.status();
   EXPECT_EQ(l->opt_level, 3);
   EXPECT_TRUE(l->no_cache);
+  auto t = parse({"--no-tier-up", "m.wasm"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->no_tier_up);
   EXPECT_THAT(error_of({"--opt-level", "4", "m.wasm"}), HasSubstr("--opt-level: expected 0, 1"));
   EXPECT_THAT(error_of({"-O9", "m.wasm"}), HasSubstr("-O9: unknown option"));
   EXPECT_THAT(error_of({"--cache-dir=", "m.wasm"}), HasSubstr("--cache-dir: expected a dir"));

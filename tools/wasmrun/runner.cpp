@@ -176,6 +176,7 @@ int run_module(const RunOptions& options) {
   engine::EngineOptions engine_options;
   engine_options.opt_level = options.opt_level;
   engine_options.cache.enabled = !options.no_cache;
+  engine_options.tier_up = !options.no_tier_up;
   if (options.tier == "eager") engine_options.miss = engine::EngineOptions::Miss::kEager;
   if (options.tier == "lazy") {
     engine_options.tier = engine::EngineOptions::Tier::kLazy;

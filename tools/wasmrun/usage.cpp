@@ -29,7 +29,10 @@ options:
   --tier eager|lazy       eager: compile every function before running (on a cache miss, the
                           whole artifact first); lazy: compile each function at its first call
                           and store nothing. Default: a cache miss of a module with 16 KiB of
-                          code or more runs lazily while a background process fills the cache
+                          code or more runs lazily while a background process fills the cache,
+                          and switches to the filled -O2 code as soon as it is there (calls
+                          made after that run it; a call already running finishes as it began)
+  --no-tier-up            after such a miss, stay on the lazy tier for the whole run
   --cache-dir DIR         keep compiled code in DIR (created 0700 when missing) and reuse it on
                           later runs; default $WASMSHIM_CACHE_DIR, else /var/lib/wasmshim/cache.
                           An unusable directory only costs a warning: the module is compiled
