@@ -152,7 +152,21 @@ absl::Status run_lazily_and_fill(CompiledModule& cm, const support::ArtifactCach
   cm.tier = EngineOptions::Tier::kLazy;
   absl::Status s = compile_code(cm, lazy);
   if (s.ok() && cache != nullptr && options.tier_up) {
-    cm.tier_up = start_tier_up(cm.code, cm.module, *cache, key);
+    cm.tier_up = start_tier_up(cm.code, cm.module, *cache, key, 0);
+  }
+  return s;
+}
+
+// A miss of a large module under Miss::kAutoFillElsewhere: lazy now, the caller starts the fill.
+absl::Status run_lazily_fill_elsewhere(CompiledModule& cm, const support::ArtifactCache& cache,
+                                       const aot::Key& key, const EngineOptions& options) {
+  EngineOptions lazy = options;
+  lazy.tier = EngineOptions::Tier::kLazy;
+  cm.tier = EngineOptions::Tier::kLazy;
+  cm.fill_wanted = true;
+  absl::Status s = compile_code(cm, lazy);
+  if (s.ok() && options.tier_up) {
+    cm.tier_up = start_tier_up(cm.code, cm.module, cache, key, options.fill_grace_seconds);
   }
   return s;
 }
@@ -220,6 +234,25 @@ void remember_identity(const support::ArtifactCache& cache, const struct stat& s
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load(
     std::vector<uint8_t> bytes) const {
   return load_impl(ModuleBytes(std::move(bytes)), nullptr, false);
+}
+
+absl::StatusOr<int> Engine::start_background_fill(std::vector<uint8_t> bytes) const {
+  std::optional<support::ArtifactCache> cache =
+      options_.cache.enabled ? open_cache(options_.cache) : std::nullopt;
+  if (!cache) return absl::FailedPreconditionError("no usable code cache to fill");
+  aot::Key key = aot::make_key(bytes, options_.opt_level);
+  if (cache->lookup(key.digest())) return 0;
+  return start_cache_fill(cache->dir(), key.digest(), [&]() -> int {
+    absl::StatusOr<Module> m =
+        decode_module(ModuleBytes(std::move(bytes)), options_.features, BodyCheck::kDeferred);
+    if (!m.ok()) return 3;
+    CompiledModule cm;
+    cm.module = std::make_shared<const Module>(std::move(*m));
+    absl::StatusOr<ModuleInfo> info = validate_module(*cm.module, options_.features);
+    if (!info.ok()) return 3;
+    cm.info = std::move(*info);
+    return fill_cache(cm, *cache, key, options_.compile_threads);
+  });
 }
 
 absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load_impl(ModuleBytes bytes,
@@ -294,15 +327,17 @@ absl::StatusOr<std::shared_ptr<const CompiledModule>> Engine::load_impl(ModuleBy
   cm->validate_seconds = seconds_since(t1);
   cm->info = std::move(*info);
   using Miss = EngineOptions::Miss;
+  bool auto_miss = options_.miss == Miss::kAuto || options_.miss == Miss::kAutoFillElsewhere;
   bool eager_miss = options_.miss == Miss::kEager ||
-                    (options_.miss == Miss::kAuto &&
-                     code_bytes(*cm->module) < options_.eager_miss_max_code_bytes);
+                    (auto_miss && code_bytes(*cm->module) < options_.eager_miss_max_code_bytes);
   absl::Status s;
   if (!cache) {
     s = compile_code(*cm, options_);
     cm->tier = options_.tier;
   } else if (eager_miss) {
     s = compile_through_cache(*cm, *cache, *key, options_.compile_threads);
+  } else if (options_.miss == Miss::kAutoFillElsewhere) {
+    s = run_lazily_fill_elsewhere(*cm, *cache, *key, options_);
   } else {
     s = run_lazily_and_fill(*cm, options_.miss == Miss::kAuto ? &*cache : nullptr, *key, options_);
   }

@@ -48,6 +48,10 @@ struct EngineOptions {
   //    code: ~50-60 s to the first instruction with the whole artifact first, ~0.1 s lazily).
   //  kEager: always compile and store the artifact first (the behaviour before kAuto).
   //  kLazy: always run on the lazy tier and start no background fill (this run stores nothing).
+  //  kAutoFillElsewhere: as kAuto, but a large module's miss starts no fill from this process:
+  //    CompiledModule::fill_wanted asks the caller to start one elsewhere (Engine::
+  //    start_background_fill in a process of its choosing: the shim's, outside the container's
+  //    cgroup), and the tier-up waits up to fill_grace_seconds for that fill to begin.
   // The background fill: load() forks (before the lazy JIT starts any thread) a double-forked,
   // setsid'd process at SCHED_IDLE and nice 19, with stdin/stdout/stderr on /dev/null and every
   // other descriptor closed, so it never writes to the run's output nor keeps a pipe, FIFO or
@@ -57,7 +61,7 @@ struct EngineOptions {
   // It stays in the caller's namespaces and cgroup: in a container it is charged to the
   // container and dies with it (killed fills leave only a temporary file, see the cache), which
   // is why the shim asks for kEager.
-  enum class Miss { kAuto, kEager, kLazy };
+  enum class Miss { kAuto, kEager, kLazy, kAutoFillElsewhere };
   Miss miss = Miss::kAuto;
   uint64_t eager_miss_max_code_bytes = 16 << 10;
   Features features;  // all supported proposals by default
@@ -72,6 +76,7 @@ struct EngineOptions {
   // every function's stub at the artifact's code; calls made after that run it, frames already
   // running finish where they are. Off: the run stays on the lazy tier (the next run is warm).
   bool tier_up = true;
+  double fill_grace_seconds = 60;  // kAutoFillElsewhere: how long the tier-up waits for the fill
   CacheOptions cache;
   int compile_threads = 0;  // threads of an artifact compile on a cache miss; 0: every core
 };
@@ -94,6 +99,8 @@ struct CompiledModule {
   EngineOptions::Tier tier = EngineOptions::Tier::kEager;
   bool fill_started = false;
   int fill_pid = 0;
+  // Miss::kAutoFillElsewhere: this miss runs lazily and wants the caller to start the fill.
+  bool fill_wanted = false;
   // The background tier-up's progress (EngineOptions::tier_up); null when none was started.
   std::shared_ptr<const TierUpStatus> tier_up;
   double key_seconds = 0;  // aot::make_key: hashing the module (or reading the index entry)
@@ -122,6 +129,13 @@ class Engine {
   // name the file. With the cache, the key is first looked up in the cache's identity index
   // (see engine.cpp) so that a warm start does not hash the whole module.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> load_file(const std::string& path) const;
+  // Starts the background fill of the cache for a module (`bytes`) from this process, as a miss
+  // under Miss::kAuto does from the loading one (see EngineOptions::Miss): for a load that said
+  // fill_wanted. Returns the fill's pid, or 0 when the cache has the artifact already or another
+  // fill of it runs; FAILED_PRECONDITION when the cache is off or unusable. The fill decodes and
+  // validates the bytes itself (an invalid module only ends the fill). Call it before this
+  // process starts threads where possible (the fill is a forked copy of it).
+  absl::StatusOr<int> start_background_fill(std::vector<uint8_t> bytes) const;
   // Compiles a module the caller already decoded and validated.
   absl::StatusOr<std::shared_ptr<const CompiledModule>> compile(Module module,
                                                                 ModuleInfo info) const;

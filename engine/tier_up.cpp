@@ -117,7 +117,11 @@ void repoint(const std::weak_ptr<const CompiledCode>& weak_code,
 }
 
 void watch(std::weak_ptr<const CompiledCode> weak_code, std::weak_ptr<const Module> weak_module,
-           const support::ArtifactCache& cache, const aot::Key& key, TierUpStatus& status) {
+           const support::ArtifactCache& cache, const aot::Key& key, double grace_seconds,
+           TierUpStatus& status) {
+  const auto grace_end = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(grace_seconds));
   const std::string digest = key.digest();
   const std::string lock_path = cache_fill_lock_path(cache.dir(), digest);
   double delay = 0.05;
@@ -140,7 +144,7 @@ void watch(std::weak_ptr<const CompiledCode> weak_code, std::weak_ptr<const Modu
       }
       return;
     }
-    if (!filling) {
+    if (!filling && std::chrono::steady_clock::now() >= grace_end) {
       status.finish(TierUpStatus::State::kGaveUp,
                     "no fill of the module is running and the cache has no artifact of it");
       return;
@@ -152,7 +156,8 @@ void watch(std::weak_ptr<const CompiledCode> weak_code, std::weak_ptr<const Modu
 
 std::shared_ptr<const TierUpStatus> start_tier_up(std::weak_ptr<const CompiledCode> code,
                                                   std::weak_ptr<const Module> module,
-                                                  support::ArtifactCache cache, aot::Key key) {
+                                                  support::ArtifactCache cache, aot::Key key,
+                                                  double grace_seconds) {
   auto status = std::make_shared<TierUpStatus>();
   exit_guard();  // the atexit handler exists before the thread does
   sigset_t all, old;
@@ -160,8 +165,8 @@ std::shared_ptr<const TierUpStatus> start_tier_up(std::weak_ptr<const CompiledCo
   pthread_sigmask(SIG_SETMASK, &all, &old);  // the thread inherits the mask: signals stay ours
   try {
     std::thread([code = std::move(code), module = std::move(module), cache = std::move(cache),
-                 key = std::move(key), status]() mutable {
-      watch(std::move(code), std::move(module), cache, key, *status);
+                 key = std::move(key), grace_seconds, status]() mutable {
+      watch(std::move(code), std::move(module), cache, key, grace_seconds, *status);
     }).detach();
   } catch (const std::system_error& e) {
     status->finish(TierUpStatus::State::kGaveUp, absl::StrCat("no thread: ", e.what()));

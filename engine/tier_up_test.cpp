@@ -146,6 +146,42 @@ TEST(TierUp, GivesUpWhenNoFillRunsAndNoArtifactCame) {
   EXPECT_NE((*m)->tier_up->detail().find("no fill"), std::string::npos) << (*m)->tier_up->detail();
 }
 
+TEST(TierUp, AFillStartedElsewhereIsWaitedForAndSwitchedTo) {
+  std::string dir = fresh_dir("elsewhere");
+  std::vector<uint8_t> wasm = ws::testing::wat_to_wasm(kWat);
+  EngineOptions o;
+  o.cache.enabled = true;
+  o.cache.dir = dir;
+  o.miss = EngineOptions::Miss::kAutoFillElsewhere;
+  o.eager_miss_max_code_bytes = 0;
+  Engine engine(o);
+  auto m = engine.load(wasm);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)->tier, EngineOptions::Tier::kLazy);
+  EXPECT_TRUE((*m)->fill_wanted);
+  EXPECT_FALSE((*m)->fill_started);
+  ASSERT_NE((*m)->tier_up, nullptr);
+  // No fill runs yet, and none is given up on within the grace period.
+  EXPECT_EQ((*m)->tier_up->wait(1.0), TierUpStatus::State::kWatching);
+
+  Store store;
+  Linker linker;
+  absl::StatusOr<Instance*> inst = instantiate(store, **m, linker);
+  ASSERT_TRUE(inst.ok()) << inst.status();
+  EXPECT_EQ(result_of(store, **inst, "f", 5), 67);
+
+  absl::StatusOr<int> pid = engine.start_background_fill(wasm);
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  EXPECT_GT(*pid, 0);
+  ASSERT_EQ((*m)->tier_up->wait(600), TierUpStatus::State::kDone) << (*m)->tier_up->detail();
+  EXPECT_EQ(result_of(store, **inst, "h", 7), 49);
+  EXPECT_EQ((*m)->code->live_ranges->entries().size(), 2u + 5u);
+  // The cache has it now: nothing more to fill.
+  absl::StatusOr<int> again = engine.start_background_fill(wasm);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0);
+}
+
 TEST(TierUp, OffLeavesTheRunOnTheLazyTier) {
   std::string dir = fresh_dir("off");
   auto m = lazy_miss_engine(dir, false).load(ws::testing::wat_to_wasm(kWat));

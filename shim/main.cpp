@@ -4,6 +4,7 @@
 //   ... (no action)      the server itself (spawned by start)
 //   -v / -info           version text / RuntimeInfo
 //   instance ...         hidden: one guest's instance process (spawned by the server)
+//   fill-cache           hidden: starts the code-cache fill of an instance's cache miss
 #include <unistd.h>
 
 #include <cstdlib>
@@ -65,6 +66,7 @@ int start(const ws::shim::Flags& flags) {
 int main(int argc, char** argv) {
   // The instance process: no signal mask games, no threads; the runtime library owns it.
   if (ws::shim::is_instance_invocation(argc, argv)) return ws::shim::instance_main(argc, argv);
+  if (ws::shim::is_fill_invocation(argc, argv)) return ws::shim::fill_main(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
 
   absl::StatusOr<ws::shim::Flags> flags = ws::shim::parse_flags(args);

@@ -2,8 +2,10 @@
 #include "shim/runtime/guest.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -124,11 +126,11 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
   // which `start` exports) or the default; unusable, it only costs a warning in the shim log.
   engine::EngineOptions options;
   options.cache.enabled = true;
-  // A miss compiles and stores the whole artifact before the guest runs. The background fill of
-  // Miss::kAuto does not fit containers: it would run in the container's cgroup, and Delete
-  // removes the cgroup with everything still in it, so a short-lived container's fill never
-  // finished and the cache stayed empty.
-  options.miss = engine::EngineOptions::Miss::kEager;
+  // A miss of a small module compiles and stores the whole artifact before the guest runs; a
+  // large one runs lazily at once and tiers up when the artifact is there. Its fill must not run
+  // here, in the container's cgroup: Delete removes the cgroup with everything still in it, so a
+  // short-lived container's fill would never finish. The shim starts it (take_fill_fd).
+  options.miss = engine::EngineOptions::Miss::kAutoFillElsewhere;
   absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> module =
       engine::Engine(options).load(std::move(*bytes));
   if (!module.ok()) return module_error(module.status(), g->path_);
@@ -197,6 +199,25 @@ int Guest::run(const std::atomic<int>& interrupted_by) {
   }
   report(absl::StrCat(path_, ": wasm trap: ", out->trap.to_string()));
   return kTrapExit;
+}
+
+int Guest::take_fill_fd() {
+  if (!module_ || !module_->fill_wanted || fill_taken_) return -1;
+  fill_taken_ = true;
+  int fd = ::memfd_create("wasmshim-module", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  const engine::ModuleBytes& bytes = module_->module->bytes;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return -1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return fd;
 }
 
 }  // namespace ws::shim

@@ -37,6 +37,10 @@ class Guest {
   int run(const std::atomic<int>& interrupted_by);
 
   engine::Store& store() { return *store_; }
+  // A cache miss that runs lazily: the module's bytes in a memfd for the shim to start the
+  // code-cache fill from (outside the container's cgroup); -1 when no fill is wanted (a hit, a
+  // small module compiled up front) or the memfd cannot be made. The caller owns the descriptor.
+  int take_fill_fd();
 
  private:
   Guest() = default;
@@ -48,6 +52,7 @@ class Guest {
   std::unique_ptr<engine::Store> store_;
   engine::Linker linker_;
   std::unique_ptr<GuestHost> host_;
+  bool fill_taken_ = false;
 };
 
 }  // namespace ws::shim

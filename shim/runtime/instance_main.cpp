@@ -5,16 +5,20 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cgroups/resources.h"
+#include "engine/engine.h"
 #include "oci/spec.h"
 #include "oci/wasi_plan.h"
 #include "shim/runtime/container_setup.h"
@@ -155,6 +159,29 @@ bool is_instance_invocation(int argc, char** argv) {
   return argc >= 2 && std::strcmp(argv[1], kInstanceCommand) == 0;
 }
 
+bool is_fill_invocation(int argc, char** argv) {
+  return argc >= 2 && std::strcmp(argv[1], kFillCommand) == 0;
+}
+
+int fill_main(int, char**) {
+  struct stat st;
+  if (::fstat(kSyncFd, &st) != 0 || st.st_size <= 0) return 2;
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n =
+        ::pread(kSyncFd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 2;
+    done += static_cast<size_t>(n);
+  }
+  ::close(kSyncFd);
+  engine::EngineOptions options;  // as Guest::load's, so the key is the same
+  options.cache.enabled = true;
+  absl::StatusOr<int> pid = engine::Engine(options).start_background_fill(std::move(bytes));
+  return pid.ok() ? 0 : 1;
+}
+
 int instance_main(int, char**) {
   ::close_range(kStatsFd + 1, ~0U, 0);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished reader is EPIPE for the guest, not death
@@ -170,7 +197,11 @@ int instance_main(int, char**) {
   // Single-threaded until here: setns() into a mount namespace refuses threaded callers.
   absl::StatusOr<std::unique_ptr<Guest>> guest = prepare(*setup);
   std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
-  if (!send_ready(kSyncFd, guest.status()).ok() || !guest.ok()) _exit(1);
+  // A cache miss running lazily hands the shim its module: the shim starts the fill.
+  int fill_fd = guest.ok() && *guest != nullptr ? (*guest)->take_fill_fd() : -1;
+  absl::Status sent = send_ready(kSyncFd, guest.status(), fill_fd);
+  if (fill_fd >= 0) ::close(fill_fd);
+  if (!sent.ok() || !guest.ok()) _exit(1);
   if (!recv_start(kSyncFd)) _exit(1);  // the shim hung up instead: never started
   if (*guest == nullptr) {             // a pod sandbox: hold the namespaces until a signal ends it
     ::close(kSyncFd);

@@ -12,4 +12,11 @@ bool is_instance_invocation(int argc, char** argv);
 // guest's status).
 int instance_main(int argc, char** argv);
 
+// `<binary> fill-cache`: reads a module from descriptor 3 (the memfd an instance passed with its
+// ready answer) and starts the background fill of the code cache with it (engine::Engine::
+// start_background_fill: detached, idle priority, this process's cgroup, the cache named by
+// $WASMSHIM_CACHE_DIR as for the instances); exits at once. 0 also when nothing needs filling.
+bool is_fill_invocation(int argc, char** argv);
+int fill_main(int argc, char** argv);
+
 }  // namespace ws::shim

@@ -1,6 +1,7 @@
 // An instance process: spawn through the reaper, the ready handshake, start, signals, exit.
 #include "shim/runtime/instance_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -65,6 +66,33 @@ std::vector<std::string> environment() {
   return env;
 }
 
+// An instance's cache miss: `<binary> fill-cache` (instance_main.h) starts the background fill of
+// `module` from the shim's cgroup, not the container's, so Delete does not kill it. It returns as
+// soon as the detached fill runs; failures only cost the tier-up (logged).
+void start_fill(const LaunchRequest& r, UniqueFd module) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (null.get() < 0) {
+    support::log_warning("code-cache fill: cannot open /dev/null");
+    return;
+  }
+  SpawnRequest req{r.options.instance_binary,
+                   {r.options.argv0, kFillCommand},
+                   environment(),
+                   {null.get(), null.get(), null.get(), module.get()},
+                   true};
+  absl::StatusOr<pid_t> pid = Reaper::get().spawn(
+      [&]() -> absl::StatusOr<pid_t> {
+        absl::StatusOr<Spawned> s = spawn_process(req);
+        if (!s.ok()) return s.status();
+        return s->pid;
+      },
+      [](pid_t, int) {});
+  if (!pid.ok()) {
+    support::log_warning(absl::StrCat(
+        "container ", r.setup.id, ": cannot start the code-cache fill: ", pid.status().message()));
+  }
+}
+
 HookState hook_state(const oci::Spec& spec, const std::string& id, const std::string& bundle,
                      uint32_t pid, const char* status) {
   return HookState{spec.oci_version, id, status, pid, bundle, spec.annotations};
@@ -115,11 +143,13 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
   // module, let alone runs guest code.
   absl::Status ready = r.cgroup ? r.cgroup->join(*pid) : absl::OkStatus();
   if (ready.ok()) ready = send_setup(ours.get(), r.setup);
-  if (ready.ok()) ready = recv_ready(ours.get());
+  UniqueFd fill;
+  if (ready.ok()) ready = recv_ready(ours.get(), &fill);
   if (!ready.ok()) {
     p->abandon();
     return ready;
   }
+  if (fill.get() >= 0) start_fill(r, std::move(fill));
   p->sync_ = std::move(ours);
   return p;
 }

@@ -94,18 +94,62 @@ absl::StatusOr<InstanceSetup> recv_setup(int fd) {
   return s;
 }
 
-absl::Status send_ready(int fd, const absl::Status& status) {
-  return send_frame(fd,
-                    {absl::StrCat(static_cast<int>(status.code())), std::string(status.message())});
+absl::Status send_ready(int fd, const absl::Status& status, int fill_fd) {
+  absl::Status s = send_frame(fd, {absl::StrCat(static_cast<int>(status.code())),
+                                   std::string(status.message()), fill_fd >= 0 ? "1" : "0"});
+  if (!s.ok() || fill_fd < 0) return s;
+  // The descriptor rides on one byte of its own.
+  char byte = 'F';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fill_fd, sizeof(int));
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) return errno_status(errno, "send the module to the shim");
+  return absl::OkStatus();
 }
 
-absl::Status recv_ready(int fd) {
-  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 2);
+absl::Status recv_ready(int fd, UniqueFd* fill) {
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 3);
   if (!f.ok()) {
     return absl::InternalError("the instance process exited before it was ready");
   }
   int code;
   if (!absl::SimpleAtoi((*f)[0], &code)) return absl::InternalError("ready: bad status code");
+  if ((*f)[2] == "1") {
+    char byte;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n;
+    do {
+      n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) return absl::InternalError("ready: the module for the cache fill did not arrive");
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      int got;
+      std::memcpy(&got, CMSG_DATA(c), sizeof(int));
+      UniqueFd owned(got);
+      if (fill != nullptr) *fill = std::move(owned);
+    }
+  }
   return absl::Status(static_cast<absl::StatusCode>(code), (*f)[1]);
 }
 

@@ -9,11 +9,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "shim/runtime/fd.h"
 
 namespace ws::shim {
 
 // The hidden subcommand and the descriptor the sync socket arrives on.
 inline constexpr char kInstanceCommand[] = "instance";
+// The hidden subcommand that starts the code-cache fill of the module on kSyncFd (a memfd).
+inline constexpr char kFillCommand[] = "fill-cache";
 inline constexpr int kSyncFd = 3;
 // An init instance also gets a shared page (shim/runtime/stats_page.h) on the next descriptor.
 inline constexpr int kStatsFd = 4;
@@ -33,9 +36,12 @@ absl::Status send_setup(int fd, const InstanceSetup& setup);
 absl::StatusOr<InstanceSetup> recv_setup(int fd);
 
 // The instance's answer: OK, or the error create() returns (code and message travel as is).
-absl::Status send_ready(int fd, const absl::Status& status);
-// INTERNAL naming the instance when it died (EOF) before answering.
-absl::Status recv_ready(int fd);
+// `fill_fd` >= 0: the module's bytes (a memfd) whose code-cache fill the shim should start (a
+// cache miss the instance runs lazily; the fill must not run in the container's cgroup).
+absl::Status send_ready(int fd, const absl::Status& status, int fill_fd = -1);
+// INTERNAL naming the instance when it died (EOF) before answering. `fill` receives the
+// descriptor send_ready passed, if any.
+absl::Status recv_ready(int fd, UniqueFd* fill = nullptr);
 
 // One byte that lets the instance run; recv_start is false when the shim hung up instead.
 absl::Status send_start(int fd);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "shim/runtime/fd.h"
 
@@ -41,6 +42,27 @@ TEST(Protocol, ReadyCarriesTheErrorCodeAndMessage) {
   EXPECT_EQ(got.message(), "/app.wasm: bad magic");
   ASSERT_TRUE(send_ready(p.a.get(), absl::OkStatus()).ok());
   EXPECT_TRUE(recv_ready(p.b.get()).ok());
+}
+
+TEST(Protocol, ReadyCanCarryTheModuleToFill) {
+  Pair p;
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  UniqueFd r(pipefd[0]), w(pipefd[1]);
+  ASSERT_TRUE(send_ready(p.a.get(), absl::OkStatus(), r.get()).ok());
+  ASSERT_TRUE(send_ready(p.a.get(), absl::OkStatus()).ok());
+  UniqueFd fill;
+  ASSERT_TRUE(recv_ready(p.b.get(), &fill).ok());
+  ASSERT_GE(fill.get(), 0);
+  EXPECT_NE(fill.get(), r.get());
+  // The same pipe: what goes in at w comes out of the received descriptor.
+  ASSERT_EQ(::write(w.get(), "m", 1), 1);
+  char c = 0;
+  ASSERT_EQ(::read(fill.get(), &c, 1), 1);
+  EXPECT_EQ(c, 'm');
+  UniqueFd none;
+  ASSERT_TRUE(recv_ready(p.b.get(), &none).ok());  // the next answer carries none
+  EXPECT_LT(none.get(), 0);
 }
 
 TEST(Protocol, HangUpIsNotReadyNorStart) {

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +17,7 @@
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/runtime_test_util.h"
 #include "shim/task/task_service.h"
+#include "support/artifact_cache.h"
 
 namespace ws::shim {
 namespace {
@@ -90,6 +94,49 @@ TEST_F(TaskServiceRuntimeTest, CreateStartWaitDelete) {
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(events_.topics(), (std::vector<std::string>{"/tasks/create", "/tasks/start",
                                                         "/tasks/exit", "/tasks/delete"}));
+}
+
+size_t artifacts_in(const std::string& dir) {
+  support::ArtifactCacheOptions o;
+  o.dir = dir;
+  absl::StatusOr<support::ArtifactCache> c = support::ArtifactCache::open(o);
+  return c.ok() ? c->entries().size() : 0;
+}
+
+// A cache miss of a large module (probe: wasi-libc's printf, over 16 KiB of code): the guest
+// runs at once on the lazy tier (Create stored nothing), and the shim starts the fill outside
+// the container's cgroup, so the artifact arrives even though Delete removed that cgroup with
+// everything in it. (Compiling up front would store it before Create returns; a fill in the
+// container would die with it.)
+TEST_F(TaskServiceRuntimeTest, ALargeModulesMissRunsLazilyAndItsFillOutlivesTheContainer) {
+  std::string cache = ::testing::TempDir() + "/ws_tsrt_cache_" + std::to_string(::getpid());
+  std::filesystem::remove_all(cache);
+  const char* before = std::getenv("WASMSHIM_CACHE_DIR");
+  std::string saved = before ? before : "";
+  ::setenv("WASMSHIM_CACHE_DIR", cache.c_str(), 1);  // the instances' environment
+  Bundle b;
+  b.add_guest("probe");
+  auto created = service_.create(create_request(b, "fill1"));
+  if (before) {
+    ::setenv("WASMSHIM_CACHE_DIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("WASMSHIM_CACHE_DIR");
+  }
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(artifacts_in(cache), 0u);
+  ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("fill1")).ok());
+  auto waited = service_.wait(req<taskapi::WaitRequest>("fill1"));
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit_status(), 0u);
+  ASSERT_TRUE(service_.remove(req<taskapi::DeleteRequest>("fill1")).ok());
+  EXPECT_FALSE(exists(memory_dir("fill1")));
+  // Generous: the fill runs at idle priority on a shared machine.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(600);
+  while (artifacts_in(cache) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(artifacts_in(cache), 1u);
+  std::filesystem::remove_all(cache);
 }
 
 TEST_F(TaskServiceRuntimeTest, KillTermEndsALoopingGuestWith143AndExecsDieWithInit) {
