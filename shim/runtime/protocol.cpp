@@ -75,6 +75,22 @@ absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t count) {
   return fields;
 }
 
+// A one-byte message with room for one descriptor (SCM_RIGHTS), for sendmsg and recvmsg.
+struct OneByteWithFd {
+  explicit OneByteWithFd(char b) : byte(b) {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+  }
+  OneByteWithFd(const OneByteWithFd&) = delete;
+  OneByteWithFd& operator=(const OneByteWithFd&) = delete;
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+};
+
 }  // namespace
 
 absl::Status send_setup(int fd, const InstanceSetup& s) {
@@ -99,22 +115,15 @@ absl::Status send_ready(int fd, const absl::Status& status, int fill_fd) {
                                    std::string(status.message()), fill_fd >= 0 ? "1" : "0"});
   if (!s.ok() || fill_fd < 0) return s;
   // The descriptor rides on one byte of its own.
-  char byte = 'F';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  OneByteWithFd m('F');
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &fill_fd, sizeof(int));
   ssize_t n;
   do {
-    n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    n = ::sendmsg(fd, &m.msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n != 1) return errno_status(errno, "send the module to the shim");
   return absl::OkStatus();
@@ -128,20 +137,13 @@ absl::Status recv_ready(int fd, UniqueFd* fill) {
   int code;
   if (!absl::SimpleAtoi((*f)[0], &code)) return absl::InternalError("ready: bad status code");
   if ((*f)[2] == "1") {
-    char byte;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
+    OneByteWithFd m(0);
     ssize_t n;
     do {
-      n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+      n = ::recvmsg(fd, &m.msg, MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     if (n != 1) return absl::InternalError("ready: the module for the cache fill did not arrive");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
         c->cmsg_len == CMSG_LEN(sizeof(int))) {
       int got;
