@@ -3,7 +3,8 @@
 //   ... delete           clean up one container without the server
 //   ... (no action)      the server itself (spawned by start)
 //   -v / -info           version text / RuntimeInfo
-//   instance ...         hidden: one guest's instance process (spawned by the server)
+//   instance ...         hidden: one guest's instance process (spawned by the server when
+//                        containerd-shim-wasm-v1-instance is not installed beside this binary)
 //   fill-cache           hidden: starts the code-cache fill of an instance's cache miss
 #include <unistd.h>
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     ws::support::log_warning(std::string(s.message()));
   }
   ws::shim::InstanceRuntimeOptions options;
-  options.instance_binary = self_path();
+  options.instance_binary = ws::shim::instance_binary_beside(self_path());
   options.ns = flags->ns;
   if (!flags->address.empty()) {
     options.images = ws::shim::containerd_image_content(flags->address, flags->ns);

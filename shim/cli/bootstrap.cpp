@@ -168,6 +168,17 @@ absl::Status write_file_atomically(const std::string& dir, const std::string& na
   return absl::OkStatus();
 }
 
+std::string instance_binary_beside(const std::string& self) {
+  size_t slash = self.rfind('/');
+  if (slash == std::string::npos) return self;
+  std::string path = absl::StrCat(self.substr(0, slash + 1), kInstanceBinaryName);
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || access(path.c_str(), X_OK) != 0) {
+    return self;
+  }
+  return path;
+}
+
 absl::Status write_address_file(const std::string& bundle, const std::string& address) {
   return write_file_atomically(bundle, "address", address);
 }

@@ -44,6 +44,12 @@ absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bu
                                        const std::string& protocol = "ttrpc",
                                        const std::string& socket_dir = kSocketDir);
 
+// The instance binary the server execs for each container: kInstanceBinaryName in the
+// directory of `self` when it is an executable file there, else `self` (whose hidden
+// `instance` mode does the same work, at the cost of loading the whole shim per container).
+inline constexpr const char* kInstanceBinaryName = "containerd-shim-wasm-v1-instance";
+std::string instance_binary_beside(const std::string& self);
+
 // Atomically writes `<dir>/<name>` (temp file + rename).
 absl::Status write_file_atomically(const std::string& dir, const std::string& name,
                                    const std::string& content);

@@ -157,5 +157,19 @@ TEST_F(StartTest, BadBundleOrFlags) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(StartTest, InstanceBinaryIsTheExecutableBesideTheShimElseTheShim) {
+  EXPECT_EQ(instance_binary_beside(self_), self_);  // nothing beside it
+  std::string beside = dir_ + "/" + kInstanceBinaryName;
+  std::filesystem::create_directories(beside);
+  EXPECT_EQ(instance_binary_beside(self_), self_);  // a directory is no binary
+  std::filesystem::remove(beside);
+  std::ofstream(beside) << "#!/bin/sh\n";
+  chmod(beside.c_str(), 0644);
+  EXPECT_EQ(instance_binary_beside(self_), self_);  // not executable
+  chmod(beside.c_str(), 0755);
+  EXPECT_EQ(instance_binary_beside(self_), beside);
+  EXPECT_EQ(instance_binary_beside("relative-shim"), "relative-shim");
+}
+
 }  // namespace
 }  // namespace ws::shim

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -25,15 +26,15 @@ absl::Status to_status(const grpc::Status& s, const std::string& what) {
                       absl::StrCat(what, ": ", s.error_message()));
 }
 
+// The channel and its stubs are made on first use: creating a channel initialises gRPC (its
+// timer and executor threads), which most shims never need (the module is in the rootfs).
 class ContainerdContent : public ImageContent {
  public:
-  ContainerdContent(std::shared_ptr<grpc::Channel> channel, std::string ns)
-      : containers_(containers::Containers::NewStub(channel)),
-        images_(images::Images::NewStub(channel)),
-        content_(content::Content::NewStub(channel)),
-        ns_(std::move(ns)) {}
+  ContainerdContent(std::string target, std::string ns)
+      : target_(std::move(target)), ns_(std::move(ns)) {}
 
   absl::StatusOr<std::string> container_image(const std::string& id) override {
+    connect();
     grpc::ClientContext ctx;
     prepare(ctx);
     containers::GetContainerRequest req;
@@ -48,6 +49,7 @@ class ContainerdContent : public ImageContent {
   }
 
   absl::StatusOr<oci::Descriptor> image_target(const std::string& image) override {
+    connect();
     grpc::ClientContext ctx;
     prepare(ctx);
     images::GetImageRequest req;
@@ -73,6 +75,7 @@ class ContainerdContent : public ImageContent {
 
   absl::Status stream_blob(const std::string& digest, int64_t max_bytes,
                            const std::function<absl::Status(absl::string_view)>& sink) override {
+    connect();
     grpc::ClientContext ctx;
     // 10 s plus one second per 16 MiB the blob may hold: a large module is not cut off.
     prepare(ctx, std::chrono::seconds(std::max<int64_t>(max_bytes, 0) >> 24));
@@ -103,12 +106,24 @@ class ContainerdContent : public ImageContent {
   }
 
  private:
+  void connect() {
+    std::call_once(connected_, [this] {
+      std::shared_ptr<grpc::Channel> channel =
+          grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+      containers_ = containers::Containers::NewStub(channel);
+      images_ = images::Images::NewStub(channel);
+      content_ = content::Content::NewStub(channel);
+    });
+  }
+
   void prepare(grpc::ClientContext& ctx,
                std::chrono::seconds extra = std::chrono::seconds(0)) const {
     ctx.AddMetadata("containerd-namespace", ns_);
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10) + extra);
   }
 
+  std::string target_;
+  std::once_flag connected_;
   std::unique_ptr<containers::Containers::Stub> containers_;
   std::unique_ptr<images::Images::Stub> images_;
   std::unique_ptr<content::Content::Stub> content_;
@@ -120,8 +135,7 @@ class ContainerdContent : public ImageContent {
 std::shared_ptr<ImageContent> containerd_image_content(const std::string& address,
                                                        const std::string& ns) {
   std::string target = absl::StartsWith(address, "unix://") ? address : "unix://" + address;
-  return std::make_shared<ContainerdContent>(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), ns);
+  return std::make_shared<ContainerdContent>(std::move(target), ns);
 }
 
 }  // namespace ws::shim

@@ -10,7 +10,7 @@
 namespace ws::shim {
 
 // `address`: containerd's gRPC socket ("/run/containerd/containerd.sock" or unix://...). The
-// connection is made on first use; each call has a 10 s deadline.
+// connection (and gRPC itself) is set up on first use; each call has a 10 s deadline.
 std::shared_ptr<ImageContent> containerd_image_content(const std::string& address,
                                                        const std::string& ns);
 

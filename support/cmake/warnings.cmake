@@ -36,20 +36,21 @@ function(ws_test name label)
   gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
 endfunction()
 
-# ws_static_abseil(TARGET...): link these programs against abseil's archives (fast start-up; see
-# support/scripts/link-static-absl.sh). WS_STATIC_ABSEIL=OFF keeps the shared libraries; so do
-# sanitizer builds by default: LeakSanitizer's thread scan crashes at exit ("Tracer caught
-# signal 11") in a program with a static abseil that has dlopened the codegen plugin, which
-# brings the shared one.
-set(ws_static_abseil_default ON)
+# ws_static_deps(TARGET...): link these programs against the archives of abseil, gRPC, protobuf,
+# OpenSSL, re2, c-ares and zlib (fast start-up; see support/scripts/link-static-deps.sh).
+# WS_STATIC_DEPS=OFF keeps the shared libraries; so do sanitizer builds by default:
+# LeakSanitizer's thread scan crashes at exit ("Tracer caught signal 11") in a program with a
+# static abseil that has dlopened the codegen plugin, which brings the shared one.
+set(ws_static_deps_default ON)
 if(WS_SANITIZE OR WS_FUZZ)
-  set(ws_static_abseil_default OFF)
+  set(ws_static_deps_default OFF)
 endif()
-option(WS_STATIC_ABSEIL "Link start-up-critical programs (wasmrun, wasmc) with static abseil"
-       ${ws_static_abseil_default})
-function(ws_static_abseil)
-  if(WS_STATIC_ABSEIL)
+option(WS_STATIC_DEPS
+       "Link start-up-critical programs (the shim, wasmrun, wasmc) with static abseil, gRPC, ..."
+       ${ws_static_deps_default})
+function(ws_static_deps)
+  if(WS_STATIC_DEPS)
     set_target_properties(${ARGN} PROPERTIES
-      RULE_LAUNCH_LINK "${CMAKE_SOURCE_DIR}/support/scripts/link-static-absl.sh")
+      RULE_LAUNCH_LINK "${CMAKE_SOURCE_DIR}/support/scripts/link-static-deps.sh")
   endif()
 endfunction()

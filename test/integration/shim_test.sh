@@ -46,6 +46,11 @@ pid=$(ctrx tasks ls | awk '$1=="t2"{print $2}')
 ps_out=$(ctrx tasks ps t2)
 contains "$ps_out" "$pid" && [[ -n "$pid" && "$pid" != 0 ]] && kill -0 "$pid"
 check "task ps lists the instance's host pid" $? "pid=$pid ps: $ps_out"
+# The server execs the lean instance binary installed beside it, under the shim's name (what
+# `shim delete` looks for before it kills a leftover instance).
+exe=$(readlink "/proc/$pid/exe"); cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+[[ "$exe" == "$(realpath "$shim_dir")/containerd-shim-wasm-v1-instance" && "$cmd" == "containerd-shim-wasm-v1 instance " ]]
+check "the instance process runs containerd-shim-wasm-v1-instance" $? "exe=$exe cmdline=$cmd"
 ctrx tasks kill t2
 for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t2 .*STOPPED" && break; sleep 0.05; done
 ctrx tasks ls | grep -q "^t2 .*STOPPED"; check "task kill (SIGTERM) stops it" $? "$(ctrx tasks ls)"
