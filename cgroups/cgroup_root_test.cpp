@@ -270,6 +270,41 @@ TEST(CgroupV2Unified, CoreOperations) {
   ::rmdir(absl::StrCat(root, "/wasmshim-test-", ::getpid()).c_str());
 }
 
+// Two containers created at once below a new parent: the creator whose mkdir of the parent
+// finds it made already may get there before the other has copied cpus/mems into it. It must
+// fill the level in itself, or nothing can join the child (cgroup.procs: ENOSPC).
+TEST(CgroupV1Cpuset, ExistingEmptyLevelIsFilledIn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";
+  absl::StatusOr<Version> v = Cgroup::detect(kRoot);
+  const std::string hierarchy = absl::StrCat(kRoot, "/cpuset");
+  if (!v.ok() || *v != Version::kV1 || ::access((hierarchy + "/cpuset.cpus").c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "no writable cgroup v1 cpuset hierarchy";
+  }
+  const std::string parent = absl::StrCat("/wasmshim-test-", ::getpid(), "-cpuset");
+  ASSERT_EQ(::mkdir((hierarchy + parent).c_str(), 0755), 0);  // as the other creator left it
+  ASSERT_EQ(read_trimmed(hierarchy + parent + "/cpuset.cpus").value_or("?"), "");
+  absl::StatusOr<std::unique_ptr<Cgroup>> cg = Cgroup::create(parent + "/child");
+  pid_t p = ::fork();
+  if (p == 0) {
+    for (;;) ::pause();
+  }
+  EXPECT_TRUE(cg.ok()) << cg.status();
+  if (cg.ok()) {
+    absl::Status added = (*cg)->add_process(p);
+    EXPECT_TRUE(added.ok()) << added;
+    EXPECT_NE(read_trimmed(hierarchy + parent + "/cpuset.cpus").value_or(""), "");
+  }
+  ::kill(p, SIGKILL);
+  ::waitpid(p, nullptr, 0);
+  if (cg.ok()) {
+    EXPECT_TRUE((*cg)->remove().ok());
+  }
+  for (const char* h : {"", "/memory", "/cpu", "/cpuacct", "/cpuset", "/pids", "/freezer", "/blkio",
+                        "/devices", "/hugetlb"}) {
+    ::rmdir(absl::StrCat(kRoot, h, parent).c_str());
+  }
+}
+
 TEST(CgroupDetect, ThisHost) {
   absl::StatusOr<Version> v = Cgroup::detect(kRoot);
   if (!v.ok()) GTEST_SKIP() << v.status();

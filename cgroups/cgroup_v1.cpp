@@ -182,14 +182,14 @@ class CgroupV1 : public Cgroup {
 
  private:
   // mkdir -p below the hierarchy; new cpuset levels inherit cpus/mems from their parent, or
-  // processes could not join them.
+  // processes could not join them. Also a level that exists already: a concurrent creator (two
+  // containers started at once below a new parent) may not have filled it in yet.
   absl::Status make_dirs(const std::string& base, bool cpuset) {
     std::string cur = base;
     for (absl::string_view part : absl::StrSplit(path_, '/', absl::SkipEmpty())) {
       std::string parent = cur;
       absl::StrAppend(&cur, "/", part);
-      if (::mkdir(cur.c_str(), 0755) != 0) {
-        if (errno == EEXIST) continue;
+      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
         return absl::Status(errno == EACCES || errno == EROFS || errno == EPERM
                                 ? absl::StatusCode::kPermissionDenied
                                 : absl::StatusCode::kInternal,
