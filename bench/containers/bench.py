@@ -7,6 +7,7 @@ measured here; it writes results.md and the .dat files plots.gp draws.
 import argparse
 import calendar
 import concurrent.futures as cf
+import json
 import os
 import platform
 import re
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from procfs import pss_kb, shim_tree
+from procfs import busy_cpu_s, cgroup_cpu_s, proc_cpu_s, pss_kb, shim_tree
 
 WASM_IMG = "docker.io/wsbench/wasm:1"
 BB_IMG = "docker.io/wsbench/busybox:1"
@@ -37,18 +38,27 @@ p.add_argument("--cache", default="")
 p.add_argument("--cri", default="", help="stubs dir: also the pod-grouped case through CRI")
 p.add_argument("--cgroup-parent", default="/wsbench")
 p.add_argument("--cri-k", default="", help="K list for the CRI case (default: --k)")
+p.add_argument("--tp-client", choices=("grpc", "ctr"), default="grpc",
+               help="throughput through tp_client.py (gRPC) or concurrent `ctr run --rm`")
+p.add_argument("--stubs", default="", help="containerd API stubs for tp_client.py")
+p.add_argument("--fifo-dir", default="/tmp", help="where tp_client.py makes its stdout FIFOs")
+p.add_argument("--ctrd-pid", type=int, default=0, help="containerd's pid (CPU accounting)")
+p.add_argument("--daemon-cgroup", default="",
+               help="the cgroup containerd (and so every shim) runs in (CPU accounting)")
 A = p.parse_args()
+HERE = os.path.dirname(os.path.abspath(__file__))
 CTR = [A.ctr, "--address", A.address, "-n", A.namespace]
 
 # What each runtime runs: hello (prints and exits), idle (blocks in a sleep), large (sqlite3).
 WORK = {
     "wasm": {"rt": WASM_RT, "img": WASM_IMG, "hello": ["/hello.wasm"],
+             "hello_out": "hello from wasm\narg[0]=/hello.wasm\nGREETING=(unset)\n",
              "idle": ["/hold.wasm", "0"]},
     "runc": {"rt": RUNC_RT, "img": BB_IMG, "hello": ["/bin/busybox", "echo", "hello"],
-             "idle": ["/bin/busybox", "sleep", "100000"]},
+             "hello_out": "hello\n", "idle": ["/bin/busybox", "sleep", "100000"]},
     # Idle sqlite3: the interactive shell on a terminal nobody types into (blocked reading).
     "wasm-large": {"rt": WASM_RT, "img": WASM_IMG,
-                   "hello": ["/large.wasm", ":memory:", "select 6*7;"],
+                   "hello": ["/large.wasm", ":memory:", "select 6*7;"], "hello_out": "42\n",
                    "idle": ["/large.wasm", ":memory:"], "idle_flags": ["-t"]},
 }
 report = []
@@ -65,6 +75,12 @@ def ctr(*args, check=True, **kw):
     return r
 
 
+def own_cgroup(cid):
+    """Every container of the run lives below --cgroup-parent (not ctr's default /NAMESPACE/ID,
+    which other runs share): run.sh's cleanup kills whatever is left there."""
+    return f"{A.cgroup_parent}/ctr/{cid}"
+
+
 def pct(xs, q):
     xs = sorted(xs)
     if not xs:
@@ -77,7 +93,8 @@ def run_once(kind, cid):
     """`ctr run --rm` of the kind's hello: (wall s, first output s, exit code, output)."""
     w = WORK[kind]
     t0 = time.monotonic()
-    proc = subprocess.Popen(CTR + ["run", "--rm", "--runtime", w["rt"], w["img"], cid] + w["hello"],
+    proc = subprocess.Popen(CTR + ["run", "--rm", "--cgroup", own_cgroup(cid), "--runtime", w["rt"],
+                                   w["img"], cid] + w["hello"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     first = os.read(proc.stdout.fileno(), 65536)
     t_first = time.monotonic() - t0
@@ -189,18 +206,64 @@ def phase_table(starts, ends, kind):
 
 
 # --- 2. throughput --------------------------------------------------------------------------
+TP_CGROUP = A.cgroup_parent + "/tp"  # every throughput container's cgroup is below this one
+
+
 def throughput(kind, n, conc, tag):
-    def one(i):
-        w = WORK[kind]
-        r = subprocess.run(CTR + ["run", "--rm", "--runtime", w["rt"], w["img"],
-                                  f"tp-{tag}-{kind}-{conc}-{i}"] + w["hello"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return r.returncode
-    t0 = time.monotonic()
-    with cf.ThreadPoolExecutor(conc) as ex:
-        rcs = list(ex.map(one, range(n)))
-    wall = time.monotonic() - t0
-    return n / wall, wall, sum(1 for r in rcs if r != 0)
+    """n hello containers run to completion by conc concurrent clients: (rate, wall, failures,
+    CPU seconds by consumer, first errors). The CPU figures are deltas around the run: the
+    client (tp_client.py's own, or the ctr processes'), containerd's process, containerd's
+    cgroup minus containerd (the shims, runc's CLI runs, our instance processes until they join
+    their cgroup), the containers' cgroups, and the whole machine (other users included)."""
+    w = WORK[kind]
+    prefix = f"tp-{tag}-{kind}-{conc}"
+    cpu0 = cpu_now()
+    if A.tp_client == "grpc":
+        r = subprocess.run(
+            ["/usr/bin/python3", os.path.join(HERE, "tp_client.py"), "--stubs", A.stubs,
+             "--address", A.address, "--namespace", A.namespace, "--ctr", A.ctr,
+             "--runtime", w["rt"], "--image", w["img"], "--n", str(n), "--clients", str(conc),
+             "--prefix", prefix, "--fifo-dir", A.fifo_dir, "--expect", w["hello_out"],
+             "--cgroup-parent", TP_CGROUP, "--"] + w["hello"], capture_output=True, text=True)
+        cpu1 = cpu_now()
+        if r.returncode != 0:
+            raise SystemExit(f"tp_client.py {kind} x{conc}: rc={r.returncode} {r.stderr[-2000:]}")
+        d = json.loads(r.stdout)
+        wall, failed, errors, client = d["wall_s"], d["failed"], d["errors"], d["client_cpu_s"]
+    else:
+        errors = []
+
+        def one(i):
+            cid = f"{prefix}-{i}"
+            r = subprocess.run(CTR + ["run", "--rm", "--cgroup", f"{TP_CGROUP}/{cid}",
+                                      "--runtime", w["rt"], w["img"], cid] + w["hello"],
+                               capture_output=True)
+            out = r.stdout.decode(errors="replace")
+            if r.returncode != 0 or out != w["hello_out"]:
+                errors.append(f"{cid}: rc={r.returncode} stdout {out[:200]!r} "
+                              f"{r.stderr.decode(errors='replace').strip()[:200]}")
+        t0 = time.monotonic()
+        with cf.ThreadPoolExecutor(conc) as ex:
+            list(ex.map(one, range(n)))
+        wall = time.monotonic() - t0
+        cpu1 = cpu_now()
+        failed = len(errors)
+        client = cpu1["children"] - cpu0["children"]  # the ctr processes, all waited for
+    cpu = {"client": client,
+           "containerd": cpu1["containerd"] - cpu0["containerd"],
+           "shims": (cpu1["daemon"] - cpu0["daemon"]) - (cpu1["containerd"] - cpu0["containerd"]),
+           "containers": cpu1["tp"] - cpu0["tp"], "machine": cpu1["machine"] - cpu0["machine"]}
+    if not A.daemon_cgroup:
+        cpu["shims"] = float("nan")
+    return n / wall, wall, failed, cpu, errors[:3]
+
+
+def cpu_now():
+    t = os.times()
+    return {"children": t.children_user + t.children_system,
+            "containerd": proc_cpu_s(A.ctrd_pid) if A.ctrd_pid else float("nan"),
+            "daemon": cgroup_cpu_s(A.daemon_cgroup) if A.daemon_cgroup else 0.0,
+            "tp": cgroup_cpu_s(TP_CGROUP), "machine": busy_cpu_s()}
 
 
 # --- 3. density -----------------------------------------------------------------------------
@@ -235,8 +298,8 @@ def density(kind, k, tag):
     fails = []
 
     def start(cid):
-        argv = CTR + ["run", "-d", *w.get("idle_flags", []), "--runtime", w["rt"], w["img"], cid,
-                      *w["idle"]]
+        argv = CTR + ["run", "-d", *w.get("idle_flags", []), "--cgroup", own_cgroup(cid),
+                      "--runtime", w["rt"], w["img"], cid, *w["idle"]]
         if "-t" in argv:  # ctr wants a terminal of its own for -t: script(1) gives it one
             argv = ["script", "-qec", " ".join(argv), "/dev/null"]
         r = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -352,27 +415,7 @@ def main():
         report.append("")
 
     # 2. throughput
-    report.append("## 2. Throughput\n")
-    report.append(f"{n} containers (`ctr run --rm` hello) started, waited for and deleted by C "
-                  "concurrent `ctr` clients; containers per second. Runtimes alternate per "
-                  "concurrency level.\n")
-    report.append("| clients | " + " | ".join(f"{names[k]} /s" for k in kinds) +
-                  " | wasmshim / runc |")
-    report.append("|---:|" + "---:|" * (len(kinds) + 1))
-    with open(os.path.join(A.out, "throughput.dat"), "w") as f:
-        f.write("clients " + " ".join(kinds) + "\n")
-        for j, c in enumerate(concs):
-            order = kinds if j % 2 == 0 else list(reversed(kinds))
-            r = {}
-            for k in order:
-                log(f"throughput {k} x{c}: {n} containers")
-                r[k] = throughput(k, n, c, "b")
-                log(f"  {r[k][0]:.2f}/s in {r[k][1]:.1f} s, {r[k][2]} failed")
-            f.write(f"{c} " + " ".join(f"{r[k][0]:.3f}" for k in kinds) + "\n")
-            report.append(f"| {c} | " + " | ".join(
-                f"{r[k][0]:.2f}" + (f" ({r[k][2]} failed)" if r[k][2] else "") for k in kinds) +
-                f" | {r['wasm'][0] / r['runc'][0]:.2f}× |")
-    report.append("")
+    throughput_section(kinds, names, concs, n)
 
     # 3. density
     idle_names = {"wasm": "wasmshim: hold.wasm", "runc": "runc: busybox sleep",
@@ -410,6 +453,68 @@ def main():
     with open(os.path.join(A.out, "results.md"), "w") as f:
         f.write("\n".join(report) + "\n")
     print("\n".join(report))
+
+
+def throughput_section(kinds, names, concs, n):
+    report.append("## 2. Throughput\n")
+    if A.tp_client == "grpc":
+        how = ("by C concurrent client threads of one process (tp_client.py) over one gRPC "
+               "channel to containerd's API, each doing what `ctr run --rm` does: lease, "
+               "snapshots.Prepare, containers.Create, tasks.Create (stdout to a FIFO the client "
+               "reads), Start, Wait, tasks.Delete, containers.Delete, snapshots.Remove; the "
+               "container record (spec, runtime options) is the one `ctr containers create` "
+               "writes. No `ctr` process per container")
+    else:
+        how = "by C concurrent `ctr run --rm` processes"
+    report.append(f"Client: **{A.tp_client}**. {n} containers (hello) started, waited for and "
+                  f"deleted {how}; containers per second. Every container must exit 0 and print "
+                  "its expected stdout (`hello` for busybox, hello.wasm's three lines), or it "
+                  "counts as failed. Runtimes alternate per concurrency level.\n")
+    report.append("| clients | " + " | ".join(f"{names[k]} /s" for k in kinds) +
+                  " | wasmshim / runc |")
+    report.append("|---:|" + "---:|" * (len(kinds) + 1))
+    cpu_rows, loads = [], []
+    with open(os.path.join(A.out, "throughput.dat"), "w") as f:
+        f.write("clients " + " ".join(kinds) + "\n")
+        for j, c in enumerate(concs):
+            order = kinds if j % 2 == 0 else list(reversed(kinds))
+            r = {}
+            for k in order:
+                log(f"throughput {k} x{c}: {n} containers ({A.tp_client})")
+                r[k] = throughput(k, n, c, "b")
+                log(f"  {r[k][0]:.2f}/s in {r[k][1]:.1f} s, {r[k][2]} failed {r[k][4]}")
+                log("  CPU s: " + " ".join(f"{x}={v:.2f}" for x, v in r[k][3].items()))
+            with open("/proc/loadavg") as lf:
+                loads.append(f"{c}: {lf.read().split()[0]}")
+            f.write(f"{c} " + " ".join(f"{r[k][0]:.3f}" for k in kinds) + "\n")
+            report.append(f"| {c} | " + " | ".join(
+                f"{r[k][0]:.2f}" + (f" ({r[k][2]} failed)" if r[k][2] else "") for k in kinds) +
+                f" | {r['wasm'][0] / r['runc'][0]:.2f}× |")
+            for k in kinds:
+                cpu_rows.append((c, k, r[k]))
+    report.append("")
+    errs = [e for _, _, x in cpu_rows for e in x[4]]
+    if errs:
+        report.append("First failures: " + "; ".join(f"`{e}`" for e in errs[:3]) + "\n")
+    report.append(f"Load average (1 min) after each level: {', '.join(loads)}.\n")
+    report.append("Where the CPU goes, per container (ms; deltas around each measurement): the "
+                  "client; containerd's process; the rest of containerd's cgroup (the shims with "
+                  "their `start` runs, runc's CLI runs, our instance processes until they join "
+                  "their own cgroup); the containers' cgroups (runc's container process, our "
+                  "instance processes from then on); the sum; and the whole machine's busy CPU "
+                  "(every user's: it includes other work on the shared cores, and kernel "
+                  "threads).\n")
+    report.append("| clients | runtime | client | containerd | shims + runtime | containers | "
+                  "sum | machine | wall / container |")
+    report.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for c, k, x in cpu_rows:
+        u = x[3]
+        tot = u["client"] + u["containerd"] + u["shims"] + u["containers"]
+        per = (lambda v: f"{v * 1000 / n:.1f}")
+        report.append(f"| {c} | {names[k]} | {per(u['client'])} | {per(u['containerd'])} | "
+                      f"{per(u['shims'])} | {per(u['containers'])} | {per(tot)} | "
+                      f"{per(u['machine'])} | {per(x[1])} |")
+    report.append("")
 
 
 def cri_density(k_list):

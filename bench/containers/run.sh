@@ -16,6 +16,8 @@
 #   WS_BENCH_CACHE (~/.cache/wasmshim/bench-containers)  the shim's code cache (kept: warm)
 #   WS_BENCH_CRI (1)                0: skip the pod-grouped (CRI) density case
 #   WS_BENCH_CRI_K (WS_BENCH_K)     pod sizes for the CRI case
+#   WS_BENCH_TP_CLIENT (grpc)       throughput client: grpc (tp_client.py, containerd's API) or
+#                                   ctr (concurrent `ctr run --rm` processes)
 #   CONTAINERD (containerd)         the containerd binary
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,11 +48,31 @@ if [[ $cri == 1 ]] && { [[ ! -f "$api_proto" ]] || ! /usr/bin/python3 -c 'import
   echo "bench-containers: no $api_proto or python3-grpcio: no CRI figures" >&2
   cri=0
 fi
+# The throughput client speaks containerd's API: stubs from the API protos of the same source.
+tp_client=${WS_BENCH_TP_CLIENT:-grpc}
+ctrd_api="$("$root/support/scripts/fetch-sources.sh" --print-dir)/containerd/api"
+if [[ $tp_client == grpc ]] && { [[ ! -d "$ctrd_api" ]] || ! /usr/bin/python3 -c 'import grpc' 2>/dev/null; }; then
+  echo "bench-containers: no $ctrd_api or python3-grpcio: throughput through ctr" >&2
+  tp_client=ctr
+fi
+# Everything the run starts lives below this cgroup (containerd and so every shim in .../daemon,
+# bench.py and its clients in .../client, every container below it too): the CPU figures are
+# read there and the cleanup kills what is left there, also after containerd died.
 CGROUP_PARENT="/wsbench-$$"
+# cg_join NAME PID: PID into $CGROUP_PARENT/NAME of cpuacct's hierarchy (v1) or the unified tree
+cg_join() {
+  local d=/sys/fs/cgroup
+  [[ -f $d/cgroup.controllers ]] || d=/sys/fs/cgroup/cpuacct
+  mkdir -p "$d$CGROUP_PARENT/$1" && echo "$2" >"$d$CGROUP_PARENT/$1/cgroup.procs"
+}
 cleanup_cgroups() {
   ws_remove_cgroups "$CGROUP_PARENT"  # kills what is left, retries rmdir while it exits
   # runc leaves the namespace's parent cgroup (/$WS_NS) behind; rmdir only takes it when empty.
   for r in /sys/fs/cgroup/*/"$WS_NS" /sys/fs/cgroup/"$WS_NS"; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
+  # runc's state of containers nobody deleted (containerd died first): runc's shim keeps it in
+  # /run/containerd/runc/NAMESPACE/ID, which every containerd of the host shares.
+  grep -l "$CGROUP_PARENT/" /run/containerd/runc/*/*/state.json 2>/dev/null |
+    while read -r f; do rm -rf "$(dirname "$f")"; done
   return 0
 }
 # containerd.sh's config plus the CRI plugin with handlers wasm (our shim) and runc.
@@ -81,6 +103,7 @@ CFG
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536
 mkdir -p "$WASMSHIM_CACHE_DIR" && chmod 700 "$WASMSHIM_CACHE_DIR"
 ws_ctrd_start "$shim_dir" "${CONTAINERD:-containerd}" || { cleanup_cgroups; exit 1; }
+cg_join daemon "$WS_CTRD_PID" || { echo "bench-containers: cannot move containerd to a cgroup" >&2; exit 1; }
 # containerd.sh's cleanup covers namespace $WS_NS; the CRI pods live in k8s.io.
 cleanup_k8s() {
   [[ -n "$WS_CTRD_PID" ]] || return 0
@@ -91,7 +114,7 @@ cleanup_k8s() {
   "${k[@]}" containers ls -q 2>/dev/null | xargs -r -P 8 -I{} "${k[@]}" containers rm {} >/dev/null 2>&1
   return 0
 }
-trap 'rc=$?; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
+trap 'rc=$?; trap "" INT TERM; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
 echo "# containerd: $("${CONTAINERD:-containerd}" --version)" >&2
 
 # Images: the guests (and the large module) for our shim, busybox for runc.
@@ -118,17 +141,26 @@ if [[ $cri == 1 ]]; then
   sed '/gogoproto/d' "$api_proto" >"$work/pb/api.proto"
   (cd "$work/pb" && protoc -I. --python_out=. --grpc_out=. \
     --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin api.proto) || exit 1
-  cri_args=(--cri "$work/pb" --cgroup-parent "$CGROUP_PARENT" --cri-k "${WS_BENCH_CRI_K:-}")
+  cri_args=(--cri "$work/pb" --cri-k "${WS_BENCH_CRI_K:-}")
+fi
+tp_args=(--tp-client "$tp_client")
+if [[ $tp_client == grpc ]]; then
+  "$here/api_stubs.sh" "$ctrd_api" "$work/cpb" || exit 1
+  mkdir -p "$work/fifo"
+  tp_args+=(--stubs "$work/cpb" --fifo-dir "$work/fifo")
 fi
 
 mkdir -p "$out"
-/usr/bin/python3 "$here/bench.py" --ctr "$WS_CTR" --address "$WS_CTRD_SOCK" --namespace "$WS_NS" \
+# bench.py and every client it starts in their own cgroup: INT/TERM kills them all.
+( cg_join client "$BASHPID" || exit 1
+  exec /usr/bin/python3 "$here/bench.py" --ctr "$WS_CTR" --address "$WS_CTRD_SOCK" --namespace "$WS_NS" \
   --log "$WS_CTRD_DIR/containerd.log" --out "$out" --large "$([[ -n "$large" ]] && echo 1 || echo 0)" \
   --runs "${WS_BENCH_RUNS:-30}" --containers "${WS_BENCH_CONTAINERS:-1000}" \
   --concurrency "${WS_BENCH_CONCURRENCY:-1 4 16}" --k "${WS_BENCH_K:-10 100 1000}" \
-  --cache "$WASMSHIM_CACHE_DIR" "${cri_args[@]}" &
+  --cache "$WASMSHIM_CACHE_DIR" --cgroup-parent "$CGROUP_PARENT" --ctrd-pid "$WS_CTRD_PID" \
+  --daemon-cgroup "$CGROUP_PARENT/daemon" "${tp_args[@]}" "${cri_args[@]}" ) &
 client=$!
-trap 'kill $client 2>/dev/null; exit 143' INT TERM
+trap 'ws_remove_cgroups "$CGROUP_PARENT/client"; exit 143' INT TERM
 wait $client || exit 1
 
 if command -v gnuplot >/dev/null; then

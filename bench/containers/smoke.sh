@@ -25,6 +25,12 @@ check "... our shim's and runc's latency rows" \
 check "... the shim's phases from its log" "grep -q '^| Create done → Start done | [0-9]' '$r'"
 check "... a throughput row with no failed containers" \
   "grep -q '^| 2 | [0-9.]* | [0-9.]* | [0-9.]*× |$' '$r'"
+if [[ ${WS_BENCH_TP_CLIENT:-grpc} == grpc ]] && /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
+  check "... measured by the gRPC client (tp_client.py), not ctr" "grep -q '^Client: \*\*grpc\*\*' '$r'"
+fi
+check "... where the CPU went, for both runtimes" \
+  "grep -q '^| 2 | wasmshim: hello.wasm | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |' '$r' &&
+   grep -q '^| 2 | runc: busybox echo hello | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |' '$r'"
 check "... both runtimes held K=2 idle containers, one shim each" \
   "grep -q '^| 2 | wasmshim: hold.wasm | yes | 2 | 4 |' '$r' && grep -q '^| 2 | runc: busybox sleep | yes | 2 | 4 |' '$r'"
 if grep -q '^## 4\.' "$r"; then
