@@ -40,6 +40,8 @@ p.add_argument("--cgroup-parent", default="/wsbench")
 p.add_argument("--cri-k", default="", help="K list for the CRI case (default: --k)")
 p.add_argument("--tp-client", choices=("grpc", "ctr"), default="grpc",
                help="throughput through tp_client.py (gRPC) or concurrent `ctr run --rm`")
+p.add_argument("--tp-grouped", type=int, default=1,
+               help="1: also measure throughput with all containers in one shim (pod-like)")
 p.add_argument("--stubs", default="", help="containerd API stubs for tp_client.py")
 p.add_argument("--fifo-dir", default="/tmp", help="where tp_client.py makes its stdout FIFOs")
 p.add_argument("--ctrd-pid", type=int, default=0, help="containerd's pid (CPU accounting)")
@@ -59,6 +61,7 @@ WORK = {
     # Idle sqlite3: the interactive shell on a terminal nobody types into (blocked reading).
     "wasm-large": {"rt": WASM_RT, "img": WASM_IMG,
                    "hello": ["/large.wasm", ":memory:", "select 6*7;"], "hello_out": "42\n",
+                   "keeper": ["/hold.wasm", "0"],
                    "idle": ["/large.wasm", ":memory:"], "idle_flags": ["-t"]},
 }
 report = []
@@ -209,27 +212,30 @@ def phase_table(starts, ends, kind):
 TP_CGROUP = A.cgroup_parent + "/tp"  # every throughput container's cgroup is below this one
 
 
-def throughput(kind, n, conc, tag):
-    """n hello containers run to completion by conc concurrent clients: (rate, wall, failures,
-    CPU seconds by consumer, first errors). The CPU figures are deltas around the run: the
+def throughput(kind, n, conc, tag, groups=0):
+    """n hello containers run to completion by conc concurrent clients (groups > 0: in that many
+    shims, see tp_client.py): (rate, wall, failures, CPU seconds by consumer, first errors).
+    The CPU figures are deltas around the measured part: the
     client (tp_client.py's own, or the ctr processes'), containerd's process, containerd's
     cgroup minus containerd (the shims, runc's CLI runs, our instance processes until they join
     their cgroup), the containers' cgroups, and the whole machine (other users included)."""
     w = WORK[kind]
     prefix = f"tp-{tag}-{kind}-{conc}"
-    cpu0 = cpu_now()
     if A.tp_client == "grpc":
         r = subprocess.run(
             ["/usr/bin/python3", os.path.join(HERE, "tp_client.py"), "--stubs", A.stubs,
              "--address", A.address, "--namespace", A.namespace, "--ctr", A.ctr,
              "--runtime", w["rt"], "--image", w["img"], "--n", str(n), "--clients", str(conc),
              "--prefix", prefix, "--fifo-dir", A.fifo_dir, "--expect", w["hello_out"],
-             "--cgroup-parent", TP_CGROUP, "--"] + w["hello"], capture_output=True, text=True)
-        cpu1 = cpu_now()
+             "--cgroup-parent", TP_CGROUP, "--groups", str(groups),
+             "--keeper", json.dumps(w.get("keeper", w["idle"])), "--ctrd-pid", str(A.ctrd_pid),
+             "--daemon-cgroup", A.daemon_cgroup, "--"] + w["hello"],
+            capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit(f"tp_client.py {kind} x{conc}: rc={r.returncode} {r.stderr[-2000:]}")
         d = json.loads(r.stdout)
-        wall, failed, errors, client = d["wall_s"], d["failed"], d["errors"], d["client_cpu_s"]
+        wall, failed, errors = d["wall_s"], d["failed"], d["errors"]
+        u = d["cpu_s"]  # read by the client around the measured part (no template, no keepers)
     else:
         errors = []
 
@@ -242,17 +248,18 @@ def throughput(kind, n, conc, tag):
             if r.returncode != 0 or out != w["hello_out"]:
                 errors.append(f"{cid}: rc={r.returncode} stdout {out[:200]!r} "
                               f"{r.stderr.decode(errors='replace').strip()[:200]}")
+        cpu0 = cpu_now()
         t0 = time.monotonic()
         with cf.ThreadPoolExecutor(conc) as ex:
             list(ex.map(one, range(n)))
         wall = time.monotonic() - t0
         cpu1 = cpu_now()
         failed = len(errors)
-        client = cpu1["children"] - cpu0["children"]  # the ctr processes, all waited for
-    cpu = {"client": client,
-           "containerd": cpu1["containerd"] - cpu0["containerd"],
-           "shims": (cpu1["daemon"] - cpu0["daemon"]) - (cpu1["containerd"] - cpu0["containerd"]),
-           "containers": cpu1["tp"] - cpu0["tp"], "machine": cpu1["machine"] - cpu0["machine"]}
+        u = {x: cpu1[x] - cpu0[x] for x in cpu0}
+        u["client"] = u["children"]  # the ctr processes, all waited for
+    cpu = {"client": u["client"], "containerd": u["containerd"],
+           "shims": u["daemon"] - u["containerd"], "containers": u["containers"],
+           "machine": u["machine"]}
     if not A.daemon_cgroup:
         cpu["shims"] = float("nan")
     return n / wall, wall, failed, cpu, errors[:3]
@@ -263,7 +270,7 @@ def cpu_now():
     return {"children": t.children_user + t.children_system,
             "containerd": proc_cpu_s(A.ctrd_pid) if A.ctrd_pid else float("nan"),
             "daemon": cgroup_cpu_s(A.daemon_cgroup) if A.daemon_cgroup else 0.0,
-            "tp": cgroup_cpu_s(TP_CGROUP), "machine": busy_cpu_s()}
+            "containers": cgroup_cpu_s(TP_CGROUP), "machine": busy_cpu_s()}
 
 
 # --- 3. density -----------------------------------------------------------------------------
@@ -460,40 +467,53 @@ def throughput_section(kinds, names, concs, n):
     if A.tp_client == "grpc":
         how = ("by C concurrent client threads of one process (tp_client.py) over one gRPC "
                "channel to containerd's API, each doing what `ctr run --rm` does: lease, "
-               "snapshots.Prepare, containers.Create, tasks.Create (stdout to a FIFO the client "
-               "reads), Start, Wait, tasks.Delete, containers.Delete, snapshots.Remove; the "
-               "container record (spec, runtime options) is the one `ctr containers create` "
-               "writes. No `ctr` process per container")
+               "snapshots.Prepare, containers.Create, tasks.Create (stdout and stderr to FIFOs "
+               "the client reads), Start, Wait, tasks.Delete, snapshots.Remove, "
+               "containers.Delete; the container record (spec, runtime options) is the one "
+               "`ctr containers create` writes. No `ctr` process per container")
     else:
         how = "by C concurrent `ctr run --rm` processes"
     report.append(f"Client: **{A.tp_client}**. {n} containers (hello) started, waited for and "
                   f"deleted {how}; containers per second. Every container must exit 0 and print "
                   "its expected stdout (`hello` for busybox, hello.wasm's three lines), or it "
-                  "counts as failed. Runtimes alternate per concurrency level.\n")
-    report.append("| clients | " + " | ".join(f"{names[k]} /s" for k in kinds) +
-                  " | wasmshim / runc |")
-    report.append("|---:|" + "---:|" * (len(kinds) + 1))
-    cpu_rows, loads = [], []
+                  "counts as failed. Runtimes (and the grouped measurements) alternate per "
+                  "concurrency level.\n")
+    # 0: one shim per container (as ctr run); 1: all in one shim held by an idle keeper
+    # container, like a pod's containers (gRPC client only: it sets the group annotation).
+    modes = [0, 1] if A.tp_client == "grpc" and A.tp_grouped else [0]
+    res, loads = {}, []
+    for j, c in enumerate(concs):
+        for g in modes:
+            for k in (kinds if (j + g) % 2 == 0 else list(reversed(kinds))):
+                log(f"throughput {k} x{c} groups={g}: {n} containers ({A.tp_client})")
+                x = res[(g, c, k)] = throughput(k, n, c, f"b{g}", g)
+                log(f"  {x[0]:.2f}/s in {x[1]:.1f} s, {x[2]} failed {x[4]}")
+                log("  CPU s: " + " ".join(f"{y}={v:.2f}" for y, v in x[3].items()))
+        with open("/proc/loadavg") as lf:
+            loads.append(f"{c}: {lf.read().split()[0]}")
     with open(os.path.join(A.out, "throughput.dat"), "w") as f:
-        f.write("clients " + " ".join(kinds) + "\n")
-        for j, c in enumerate(concs):
-            order = kinds if j % 2 == 0 else list(reversed(kinds))
-            r = {}
-            for k in order:
-                log(f"throughput {k} x{c}: {n} containers ({A.tp_client})")
-                r[k] = throughput(k, n, c, "b")
-                log(f"  {r[k][0]:.2f}/s in {r[k][1]:.1f} s, {r[k][2]} failed {r[k][4]}")
-                log("  CPU s: " + " ".join(f"{x}={v:.2f}" for x, v in r[k][3].items()))
-            with open("/proc/loadavg") as lf:
-                loads.append(f"{c}: {lf.read().split()[0]}")
-            f.write(f"{c} " + " ".join(f"{r[k][0]:.3f}" for k in kinds) + "\n")
+        f.write("clients " + " ".join(f"{k}{'-grouped' if g else ''}"
+                                      for g in modes for k in kinds) + "\n")
+        for c in concs:
+            f.write(f"{c} " + " ".join(f"{res[(g, c, k)][0]:.3f}" for g in modes for k in kinds)
+                    + "\n")
+    for g in modes:
+        if g:
+            report.append("Grouped: the same containers, but all of them served by one shim "
+                          "daemon per runtime, as the containers of a pod are: the spec carries "
+                          "runc's group annotation (`io.containerd.runc.v2.group`, which our "
+                          "shim honours too) and an idle keeper container of the same group "
+                          "(hold.wasm / `busybox sleep`) holds the shim up meanwhile.\n")
+        report.append("| clients | " + " | ".join(f"{names[k]} /s" for k in kinds) +
+                      " | wasmshim / runc |")
+        report.append("|---:|" + "---:|" * (len(kinds) + 1))
+        for c in concs:
+            r = {k: res[(g, c, k)] for k in kinds}
             report.append(f"| {c} | " + " | ".join(
                 f"{r[k][0]:.2f}" + (f" ({r[k][2]} failed)" if r[k][2] else "") for k in kinds) +
                 f" | {r['wasm'][0] / r['runc'][0]:.2f}× |")
-            for k in kinds:
-                cpu_rows.append((c, k, r[k]))
-    report.append("")
-    errs = [e for _, _, x in cpu_rows for e in x[4]]
+        report.append("")
+    errs = [e for x in res.values() for e in x[4]]
     if errs:
         report.append("First failures: " + "; ".join(f"`{e}`" for e in errs[:3]) + "\n")
     report.append(f"Load average (1 min) after each level: {', '.join(loads)}.\n")
@@ -507,13 +527,17 @@ def throughput_section(kinds, names, concs, n):
     report.append("| clients | runtime | client | containerd | shims + runtime | containers | "
                   "sum | machine | wall / container |")
     report.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    for c, k, x in cpu_rows:
-        u = x[3]
-        tot = u["client"] + u["containerd"] + u["shims"] + u["containers"]
-        per = (lambda v: f"{v * 1000 / n:.1f}")
-        report.append(f"| {c} | {names[k]} | {per(u['client'])} | {per(u['containerd'])} | "
-                      f"{per(u['shims'])} | {per(u['containers'])} | {per(tot)} | "
-                      f"{per(u['machine'])} | {per(x[1])} |")
+    per = (lambda v: f"{v * 1000 / n:.1f}")
+    for g in modes:
+        for c in concs:
+            for k in kinds:
+                x = res[(g, c, k)]
+                u = x[3]
+                tot = u["client"] + u["containerd"] + u["shims"] + u["containers"]
+                report.append(f"| {c} | {names[k]}{', grouped' if g else ''} | "
+                              f"{per(u['client'])} | {per(u['containerd'])} | "
+                              f"{per(u['shims'])} | {per(u['containers'])} | {per(tot)} | "
+                              f"{per(u['machine'])} | {per(x[1])} |")
     report.append("")
 
 

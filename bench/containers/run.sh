@@ -18,6 +18,7 @@
 #   WS_BENCH_CRI_K (WS_BENCH_K)     pod sizes for the CRI case
 #   WS_BENCH_TP_CLIENT (grpc)       throughput client: grpc (tp_client.py, containerd's API) or
 #                                   ctr (concurrent `ctr run --rm` processes)
+#   WS_BENCH_TP_GROUPED (1)         0: no grouped throughput (all containers in one shim)
 #   CONTAINERD (containerd)         the containerd binary
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -143,7 +144,7 @@ if [[ $cri == 1 ]]; then
     --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin api.proto) || exit 1
   cri_args=(--cri "$work/pb" --cri-k "${WS_BENCH_CRI_K:-}")
 fi
-tp_args=(--tp-client "$tp_client")
+tp_args=(--tp-client "$tp_client" --tp-grouped "${WS_BENCH_TP_GROUPED:-1}")
 if [[ $tp_client == grpc ]]; then
   "$here/api_stubs.sh" "$ctrd_api" "$work/cpb" || exit 1
   mkdir -p "$work/fifo"

@@ -54,10 +54,19 @@ p.add_argument("--fifo-dir", required=True)
 p.add_argument("--expect", required=True)
 p.add_argument("--cgroup-parent", default="")
 p.add_argument("--timeout", type=float, default=60.0, help="seconds one container may take")
+p.add_argument("--groups", type=int, default=0,
+               help="G > 0: the containers share G shims (runc's group annotation, which our "
+               "shim honours too), each held up by an idle keeper container (--keeper), as "
+               "the containers of a pod share the pod's shim; client thread i uses group i %% G")
+p.add_argument("--keeper", default="", help="JSON argv of the keepers' idle command")
+p.add_argument("--ctrd-pid", type=int, default=0, help="CPU accounting: containerd's pid")
+p.add_argument("--daemon-cgroup", default="", help="CPU accounting: containerd's cgroup")
 p.add_argument("args", nargs="+")
 A = p.parse_args()
 
 sys.path.insert(0, A.stubs)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from procfs import busy_cpu_s, cgroup_cpu_s, proc_cpu_s  # noqa: E402
 import grpc  # noqa: E402
 from ctrd.services.containers.v1 import containers_pb2 as cpb, containers_pb2_grpc as cgrpc  # noqa: E402
 from ctrd.services.leases.v1 import leases_pb2 as lpb, leases_pb2_grpc as lgrpc  # noqa: E402
@@ -73,11 +82,15 @@ tasks = tgrpc.TasksStub(chan)
 EXPECT = A.expect.encode()
 
 
-def template():
-    """The container record ctr writes for this image/runtime/arguments, and the chain ID."""
-    tid = f"{A.prefix}-template"
+GROUP_KEY = "io.containerd.runc.v2.group"
+
+
+def template(name, args):
+    """The container record ctr writes for this image/runtime/arguments, its spec as text with
+    the template id in place of the container's, and the chain ID."""
+    tid = f"{A.prefix}-{name}"
     r = subprocess.run([A.ctr, "--address", A.address, "-n", A.namespace, "containers", "create",
-                        "--runtime", A.runtime, A.image, tid] + A.args,
+                        "--runtime", A.runtime, A.image, tid] + args,
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"ctr containers create {tid}: {r.stderr.strip()}")
@@ -94,13 +107,21 @@ def template():
     spec = json.loads(c.spec.value)
     if A.cgroup_parent:
         spec.setdefault("linux", {})["cgroupsPath"] = f"{A.cgroup_parent}/{tid}"
-    spec_text = json.dumps(spec, separators=(",", ":"))
+    if A.groups:
+        spec.setdefault("annotations", {})[GROUP_KEY] = "@GROUP@"
     c.ClearField("created_at")
     c.ClearField("updated_at")
-    return c, spec_text, tid, info.parent
+    return c, (json.dumps(spec, separators=(",", ":")), tid), info.parent
 
 
-TMPL, SPEC_TEXT, TMPL_ID, CHAIN_ID = template()
+def spec_for(spec, cid, group):
+    text, tid = spec
+    return text.replace(tid, cid).replace("@GROUP@", f"{A.prefix}-g{group}").encode()
+
+
+TMPL, SPEC, CHAIN_ID = template("template", A.args)
+KEEPER_TMPL, KEEPER_SPEC, _ = (template("keeper-template", json.loads(A.keeper)) if A.groups
+                               else (None, None, None))
 
 
 def expiry():
@@ -130,7 +151,31 @@ def read_to_end(fds, deadline):
     return got[fds[0]], got[fds[1]]
 
 
-def run_one(cid, fifo_dir):
+def create(cid, tmpl, spec, group, made):
+    """lease, snapshot, container record (the lease released again): the snapshot's mounts."""
+    to = A.timeout
+    lease = f"{cid}-lease"
+    leases.Create(lpb.CreateRequest(id=lease, labels={"containerd.io/gc.expire": expiry()}),
+                  metadata=NS, timeout=to)
+    made.append("lease")
+    md = NS + (("containerd-lease", lease),)
+    mounts = snapshots.Prepare(spb.PrepareSnapshotRequest(
+        snapshotter=tmpl.snapshotter, key=cid, parent=CHAIN_ID), metadata=md,
+        timeout=to).mounts
+    made.append("snapshot")
+    c = cpb.Container()
+    c.CopyFrom(tmpl)
+    c.id = cid
+    c.snapshot_key = cid
+    c.spec.value = spec_for(spec, cid, group)
+    containers.Create(cpb.CreateContainerRequest(container=c), metadata=md, timeout=to)
+    made.append("container")
+    leases.Delete(lpb.DeleteRequest(id=lease), metadata=NS, timeout=to)
+    made.remove("lease")
+    return mounts
+
+
+def run_one(cid, fifo_dir, group=0):
     """One container from create to removal; returns None or an error string."""
     deadline = time.monotonic() + A.timeout
     to = A.timeout
@@ -139,23 +184,7 @@ def run_one(cid, fifo_dir):
     fds = []
     fifos = [os.path.join(fifo_dir, cid + "-stdout"), os.path.join(fifo_dir, cid + "-stderr")]
     try:
-        leases.Create(lpb.CreateRequest(id=lease, labels={"containerd.io/gc.expire": expiry()}),
-                      metadata=NS, timeout=to)
-        made.append("lease")
-        md = NS + (("containerd-lease", lease),)
-        mounts = snapshots.Prepare(spb.PrepareSnapshotRequest(
-            snapshotter=TMPL.snapshotter, key=cid, parent=CHAIN_ID), metadata=md,
-            timeout=to).mounts
-        made.append("snapshot")
-        c = cpb.Container()
-        c.CopyFrom(TMPL)
-        c.id = cid
-        c.snapshot_key = cid
-        c.spec.value = SPEC_TEXT.replace(TMPL_ID, cid).encode()
-        containers.Create(cpb.CreateContainerRequest(container=c), metadata=md, timeout=to)
-        made.append("container")
-        leases.Delete(lpb.DeleteRequest(id=lease), metadata=NS, timeout=to)
-        made.remove("lease")
+        mounts = create(cid, TMPL, SPEC, group, made)
         # stdout and stderr as ctr gives them (FIFOs the client reads); no stdin.
         for f in fifos:
             os.mkfifo(f, 0o600)
@@ -224,13 +253,24 @@ def undo(cid, made, lease):
         quiet(lambda: leases.Delete(lpb.DeleteRequest(id=lease), metadata=NS, timeout=10))
 
 
+def cpu_now():
+    """CPU seconds so far: this client, containerd, containerd's cgroup (with the shims), the
+    containers' cgroups, the machine."""
+    t = os.times()
+    return {"client": t.user + t.system,
+            "containerd": proc_cpu_s(A.ctrd_pid) if A.ctrd_pid else 0.0,
+            "daemon": cgroup_cpu_s(A.daemon_cgroup) if A.daemon_cgroup else 0.0,
+            "containers": cgroup_cpu_s(A.cgroup_parent) if A.cgroup_parent else 0.0,
+            "machine": busy_cpu_s()}
+
+
 def main():
     fifo_dir = tempfile.mkdtemp(prefix="tp-", dir=A.fifo_dir)
     lock = threading.Lock()
     nxt = [0]
     errors, lat = [], []
 
-    def worker():
+    def worker(group):
         while True:
             with lock:
                 i = nxt[0]
@@ -238,29 +278,48 @@ def main():
             if i >= A.n:
                 return
             t = time.monotonic()
-            err = run_one(f"{A.prefix}-{i}", fifo_dir)
+            err = run_one(f"{A.prefix}-{i}", fifo_dir, group)
             d = time.monotonic() - t
             with lock:
                 lat.append(d)
                 if err:
                     errors.append(err)
 
-    cpu0 = os.times()
-    t0 = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(A.clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.monotonic() - t0
-    cpu1 = os.times()
+    keepers = []
+    try:
+        for g in range(A.groups):
+            kid = f"{A.prefix}-keeper-{g}"
+            made = []
+            try:
+                mounts = create(kid, KEEPER_TMPL, KEEPER_SPEC, g, made)
+                tasks.Create(tpb.CreateTaskRequest(container_id=kid, rootfs=mounts),
+                             metadata=NS, timeout=A.timeout)  # no stdio
+                made.append("task")
+                tasks.Start(tpb.StartRequest(container_id=kid), metadata=NS, timeout=A.timeout)
+            except Exception:
+                undo(kid, made, f"{kid}-lease")
+                raise
+            keepers.append(kid)
+        cpu0 = cpu_now()
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(i % max(1, A.groups),))
+                   for i in range(A.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - t0
+        cpu1 = cpu_now()
+    finally:
+        for kid in keepers:
+            undo(kid, ["task", "snapshot", "container"], "")
     shutil.rmtree(fifo_dir, ignore_errors=True)
     lat.sort()
     q = (lambda f: lat[min(len(lat) - 1, int(round(f * (len(lat) - 1))))] if lat else 0.0)
     print(json.dumps({
-        "n": A.n, "clients": A.clients, "wall_s": wall, "rate": A.n / wall,
+        "n": A.n, "clients": A.clients, "groups": A.groups, "wall_s": wall, "rate": A.n / wall,
         "failed": len(errors), "errors": errors[:5],
-        "client_cpu_s": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "cpu_s": {k: cpu1[k] - cpu0[k] for k in cpu0},
         "lat_p50_s": q(0.5), "lat_p95_s": q(0.95)}))
 
 
