@@ -1,5 +1,5 @@
 # Plots of bench/containers/run.sh (run in the output directory): latency distribution,
-# throughput vs concurrency, memory per idle container vs K.
+# throughput vs concurrency (per-container shims and grouped), memory per idle container vs K.
 set terminal pngcairo size 800,500 noenhanced
 set grid
 set key left top
@@ -13,7 +13,7 @@ n = int(system("head -1 latency.dat | wc -w"))
 plot for [i=2:n] "latency.dat" using i:1 with steps lw 2 title columnhead(i)
 
 set output "throughput.png"
-set title "Containers per second (ctr run --rm hello) vs concurrent clients"
+set title "Containers per second (hello run to completion; client: see results.md) vs concurrent clients"
 set xlabel "concurrent clients"
 set ylabel "containers / s"
 set key left top

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Container-level benchmarks: our shim against runc (busybox-static) through one private
 # containerd, in the same run: `ctr run --rm` latency and the shim's phases, throughput with N
-# concurrent clients, memory (PSS) of K idle containers, and the same for a large module
+# concurrent clients of containerd's gRPC API (tp_client.py; one shim per container, and all in
+# one shim), memory (PSS) of K idle containers, and the same for a large module
 # (sqlite3) with a warm code cache. Writes results.md, the .dat files and PNG plots.
 #
 # usage: bench/containers/run.sh [BUILD_DIR]          (as root; `make bench-containers`)

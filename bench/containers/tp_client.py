@@ -19,12 +19,20 @@ template's id replaced, so both runtimes get the spec ctr would give them. The c
 template snapshot's parent (what ctr resolved from the image's rootfs diff_ids). Optionally the
 spec's cgroupsPath is moved under --cgroup-parent (all of the run's containers in one cgroup).
 
-Each container must exit 0 and print exactly --expect on stdout (stderr is not checked), or it counts as failed.
-Prints one JSON object: rate, wall, client CPU, failures, per-container latency percentiles.
+With --groups G the containers share G shim daemons, as a pod's containers share the pod's
+shim: the spec carries runc's group annotation (io.containerd.runc.v2.group; our shim honours it
+too) and an idle keeper container per group (--keeper ARGV, not measured) holds the shim up.
+
+Each container must exit 0 and print exactly --expect on stdout (stderr is read, not checked),
+or it counts as failed. Prints one JSON object: rate, wall, failures (the first few), the CPU
+seconds used during the measured part (this client; containerd's process with --ctrd-pid;
+containerd's cgroup, shims included, with --daemon-cgroup; the containers' cgroups below
+--cgroup-parent; the whole machine), per-container latency percentiles.
 
 usage: tp_client.py --stubs DIR --address SOCK --namespace NS --ctr CTR --runtime RT --image IMG
                     --n N --clients C --prefix ID --fifo-dir DIR --expect TEXT
-                    [--cgroup-parent /CG] -- ARGS...
+                    [--cgroup-parent /CG] [--groups G --keeper JSON] [--ctrd-pid PID]
+                    [--daemon-cgroup /CG] -- ARGS...
 STUBS_DIR holds the Python stubs of containerd's API protos under ctrd/ (bench/containers/run.sh
 generates them).
 """
