@@ -72,8 +72,11 @@ cleanup_cgroups() {
   # runc leaves the namespace's parent cgroup (/$WS_NS) behind; rmdir only takes it when empty.
   for r in /sys/fs/cgroup/*/"$WS_NS" /sys/fs/cgroup/"$WS_NS"; do [[ -d $r ]] && rmdir "$r" 2>/dev/null; done
   # runc's state of containers nobody deleted (containerd died first): runc's shim keeps it in
-  # /run/containerd/runc/NAMESPACE/ID, which every containerd of the host shares.
-  grep -l "$CGROUP_PARENT/" /run/containerd/runc/*/*/state.json 2>/dev/null |
+  # /run/containerd/runc/NAMESPACE/ID, which every containerd of the host shares. The namespace
+  # is this run's alone (also what a `runc create` cut short left); in k8s.io, the containers
+  # in this run's cgroup.
+  [[ -n "$WS_NS" ]] && rm -rf "/run/containerd/runc/$WS_NS"
+  grep -l "$CGROUP_PARENT/" /run/containerd/runc/k8s.io/*/state.json 2>/dev/null |
     while read -r f; do rm -rf "$(dirname "$f")"; done
   return 0
 }
