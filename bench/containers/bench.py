@@ -215,10 +215,10 @@ TP_CGROUP = A.cgroup_parent + "/tp"  # every throughput container's cgroup is be
 def throughput(kind, n, conc, tag, groups=0):
     """n hello containers run to completion by conc concurrent clients (groups > 0: in that many
     shims, see tp_client.py): (rate, wall, failures, CPU seconds by consumer, first errors).
-    The CPU figures are deltas around the measured part: the
-    client (tp_client.py's own, or the ctr processes'), containerd's process, containerd's
-    cgroup minus containerd (the shims, runc's CLI runs, our instance processes until they join
-    their cgroup), the containers' cgroups, and the whole machine (other users included)."""
+    The CPU figures are deltas around the measured part: the client (tp_client.py's own, or
+    the ctr processes'), containerd's process, containerd's cgroup minus containerd (the shims,
+    runc's CLI runs, our instance processes until they join their cgroup), the containers'
+    cgroups, and the whole machine (other users included)."""
     w = WORK[kind]
     prefix = f"tp-{tag}-{kind}-{conc}"
     if A.tp_client == "grpc":
