@@ -11,6 +11,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/Transforms/Utils/BasicBlockUtils.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Transforms/Utils/Local.h>
@@ -243,10 +244,18 @@ bool touches_linear_memory(const llvm::Loop& loop, const llvm::DataLayout& dl) {
   return false;
 }
 
+// Accesses with one i32 recurrence (start and step, constant offsets apart) form a group; the
+// test also proves groups disjoint when one of them is written, so that the loop can tell the
+// vectoriser, through alias scopes, that they do not alias (its own checks cannot: all of
+// linear memory is one object, and their fallback compares a group's loads with its stores).
+constexpr size_t kMaxGroups = 6;
+
 struct Candidate {
   llvm::Loop* loop;
   const llvm::SCEV* backedges;
   std::vector<LinearAccess> accesses;
+  std::vector<size_t> group_of;  // per access; empty when there are more than kMaxGroups
+  std::vector<bool> group_stored;
 };
 
 std::optional<Candidate> candidate(llvm::Loop* loop, llvm::ScalarEvolution& se,
@@ -255,7 +264,7 @@ std::optional<Candidate> candidate(llvm::Loop* loop, llvm::ScalarEvolution& se,
       calls_anything(*loop)) {
     return std::nullopt;
   }
-  Candidate c{loop, se.getBackedgeTakenCount(loop), {}};
+  Candidate c{loop, se.getBackedgeTakenCount(loop), {}, {}, {}};
   if (!fits_32_bits(se, c.backedges)) return std::nullopt;
   for (llvm::BasicBlock* bb : loop->blocks()) {
     for (llvm::Instruction& i : *bb) {
@@ -273,6 +282,26 @@ std::optional<Candidate> candidate(llvm::Loop* loop, llvm::ScalarEvolution& se,
   bool strided = false;
   for (const LinearAccess& a : c.accesses) strided |= a.step != 0;
   if (!strided) return std::nullopt;
+  std::vector<size_t> first_of_group;
+  for (size_t i = 0; i < c.accesses.size(); ++i) {
+    const LinearAccess& a = c.accesses[i];
+    size_t g = 0;
+    while (g < first_of_group.size()) {
+      const LinearAccess& o = c.accesses[first_of_group[g]];
+      if (o.start == a.start && o.step == a.step && o.base == a.base) break;
+      ++g;
+    }
+    if (g == first_of_group.size()) {
+      first_of_group.push_back(i);
+      c.group_stored.push_back(false);
+    }
+    c.group_of.push_back(g);
+    if (llvm::isa<llvm::StoreInst>(a.inst)) c.group_stored[g] = true;
+  }
+  if (c.group_stored.size() > kMaxGroups) {
+    c.group_of.clear();
+    c.group_stored.clear();
+  }
   return c;
 }
 
@@ -287,7 +316,12 @@ llvm::Value* emit_test(const Candidate& c, llvm::ScalarEvolution& se, const llvm
       b.CreateZExtOrTrunc(expander.expandCodeFor(c.backedges, c.backedges->getType(), at), i64);
   llvm::Value* ok = b.getTrue();
   std::vector<std::pair<llvm::Value*, llvm::Value*>> sizes;  // record -> size in bytes
-  for (const LinearAccess& a : c.accesses) {
+  // Per group: the lowest and one past the highest byte offset accessed.
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> ranges(c.group_stored.size());
+  std::vector<llvm::Value*> bases(c.group_stored.size());
+  for (size_t i = 0; i < c.accesses.size(); ++i) {
+    const LinearAccess& a = c.accesses[i];
+    if (!c.group_of.empty()) bases[c.group_of[i]] = a.base;
     llvm::Value* first =
         b.CreateAdd(b.CreateZExt(expander.expandCodeFor(a.start, b.getInt32Ty(), at), i64),
                     b.getInt64(static_cast<uint64_t>(a.start_constant)));
@@ -310,6 +344,19 @@ llvm::Value* emit_test(const Candidate& c, llvm::ScalarEvolution& se, const llvm
     llvm::Value* top = a.step >= 0 ? last : first;
     llvm::Value* end = b.CreateAdd(top, b.getInt64(a.offset + a.bytes));
     ok = b.CreateAnd(ok, b.CreateICmpULE(end, size));
+    if (c.group_of.empty()) continue;
+    llvm::Value* begin = b.CreateAdd(a.step >= 0 ? first : last, b.getInt64(a.offset));
+    auto& [lo, hi] = ranges[c.group_of[i]];
+    lo = lo ? b.CreateBinaryIntrinsic(llvm::Intrinsic::umin, lo, begin) : begin;
+    hi = hi ? b.CreateBinaryIntrinsic(llvm::Intrinsic::umax, hi, end) : end;
+  }
+  for (size_t g = 0; g < ranges.size(); ++g) {
+    for (size_t h = g + 1; h < ranges.size(); ++h) {
+      if (!c.group_stored[g] && !c.group_stored[h]) continue;
+      if (bases[g] != bases[h]) continue;  // different memories never overlap
+      ok = b.CreateAnd(ok, b.CreateOr(b.CreateICmpULE(ranges[g].second, ranges[h].first),
+                                      b.CreateICmpULE(ranges[h].second, ranges[g].first)));
+    }
   }
   return ok;
 }
@@ -354,7 +401,26 @@ void widen_addresses(const Candidate& c, llvm::ScalarEvolution& se, const llvm::
   llvm::SCEVExpander expander(se, dl, "ws.addr");
   llvm::Type* i64 = llvm::Type::getInt64Ty(c.loop->getHeader()->getContext());
   llvm::SmallVector<llvm::WeakTrackingVH, 16> old;
-  for (const LinearAccess& a : c.accesses) {
+  llvm::LLVMContext& ctx = c.loop->getHeader()->getContext();
+  llvm::MDBuilder md(ctx);
+  std::vector<llvm::Metadata*> scopes;
+  if (!c.group_of.empty()) {
+    llvm::MDNode* domain = md.createAnonymousAliasScopeDomain("ws.memory.version");
+    for (size_t g = 0; g < c.group_stored.size(); ++g) {
+      scopes.push_back(md.createAnonymousAliasScope(domain));
+    }
+  }
+  for (size_t i = 0; i < c.accesses.size(); ++i) {
+    const LinearAccess& a = c.accesses[i];
+    if (!scopes.empty()) {
+      size_t g = c.group_of[i];
+      std::vector<llvm::Metadata*> others;
+      for (size_t h = 0; h < scopes.size(); ++h) {
+        if (h != g) others.push_back(scopes[h]);
+      }
+      a.inst->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(ctx, scopes[g]));
+      a.inst->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(ctx, others));
+    }
     const llvm::SCEV* start =
         se.getAddExpr(se.getZeroExtendExpr(a.start, i64),
                       se.getConstant(i64, static_cast<uint64_t>(a.start_constant), true));
