@@ -100,6 +100,27 @@ TEST(CountedLoops, LevelOneKeepsEveryCheck) {
   EXPECT_EQ(s.innermost_with_check + s.outer_with_check, 2);
 }
 
+TEST(CountedLoops, LevelThreeDropsTheInnerCheckToo) {
+  LoopShape s = shape(kCountedNest, 3);
+  EXPECT_GE(s.loops, 2);
+  EXPECT_EQ(s.innermost_with_check, 0);
+  EXPECT_GE(s.outer_with_check, 1);
+  EXPECT_EQ(s.outer_without_check, 0);
+}
+
+TEST(CountedLoops, LoopOfMoreThan2To32IterationsKeepsItsCheck) {
+  // An i64 counter against an i64 bound: up to 2^64 iterations.
+  LoopShape s = shape(R"((module
+    (func (export "wide") (param $n i64) (result i64) (local $j i64) (local $s i64)
+      (loop $l
+        (local.set $s (i64.xor (i64.mul (local.get $s) (i64.const 31)) (local.get $j)))
+        (local.set $j (i64.add (local.get $j) (i64.const 1)))
+        (br_if $l (i64.lt_u (local.get $j) (local.get $n))))
+      (local.get $s))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
 TEST(CountedLoops, InfiniteLoopKeepsItsCheck) {
   LoopShape s = shape(R"((module (func (export "spin") (loop (br 0)))))");
   EXPECT_EQ(s.loops, 1);
