@@ -205,6 +205,112 @@ TEST(Engine, InterruptStopsRecursionWithoutLoops) {
   EXPECT_EQ(raw_as_i64(again.results[0]), 6765);
 }
 
+TEST(Engine, InterruptStopsACountedLoopNest) {
+  // The inner loop is counted (its check is dropped at -O2); the outer loop's check stops it.
+  Fixture f(R"((module (func (export "spin") (result i32) (local $j i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31)) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 1000))))
+      (br $outer))
+    (local.get $s))))");
+  ASSERT_NE(f.instance, nullptr);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    f.store.interrupt();
+  });
+  Outcome o = f.call("spin");
+  stopper.join();
+  EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
+// dst[k] = src[k] * 2 + 1 for k < n, over i32 addresses: a loop the -O2 pipeline vectorises
+// behind a test that every address stays in bounds without wrapping.
+constexpr char kScaleFunctions[] = R"(
+    (func (export "scale") (param $dst i32) (param $src i32) (param $n i32) (local $k i32)
+      (loop $l
+        (i32.store (local.get $dst)
+          (i32.add (i32.mul (i32.load (local.get $src)) (i32.const 2)) (i32.const 1)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $k) (local.get $n)))))
+    (func (export "get") (param i32) (result i32) (i32.load (local.get 0)))
+    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))";
+
+std::string scale_module(int pages) {
+  return "(module (memory " + std::to_string(pages) + ")" + kScaleFunctions;
+}
+
+int32_t get(Fixture& f, uint32_t addr) {
+  Outcome o = f.call("get", {raw_i32(static_cast<int32_t>(addr))});
+  return o.returned() ? raw_as_i32(o.results[0]) : -1;
+}
+
+void set(Fixture& f, uint32_t addr, int32_t v) {
+  f.call("set", {raw_i32(static_cast<int32_t>(addr)), raw_i32(v)});
+}
+
+TEST(Engine, VectorisedLoopComputesWhatTheScalarLoopDoes) {
+  Fixture f(scale_module(1));
+  ASSERT_NE(f.instance, nullptr);
+  for (uint32_t k = 0; k < 1000; ++k) set(f, 4 * k, static_cast<int32_t>(k * 7));
+  Outcome o = f.call("scale", {raw_i32(8000), raw_i32(0), raw_i32(999)});
+  ASSERT_TRUE(o.returned());
+  for (uint32_t k = 0; k < 1000; ++k) {
+    ASSERT_EQ(get(f, 8000 + 4 * k), k < 999 ? static_cast<int32_t>(k * 14 + 1) : 0) << k;
+  }
+  // Overlapping: dst = src + 4 makes each iteration read what the previous one wrote (long
+  // enough for the vector loop, which must not run here).
+  set(f, 0, 1);
+  o = f.call("scale", {raw_i32(4), raw_i32(0), raw_i32(200)});
+  ASSERT_TRUE(o.returned());
+  uint32_t want = 1;
+  for (uint32_t k = 1; k <= 200; ++k) {
+    want = want * 2 + 1;  // wraps like i32.mul and i32.add
+    ASSERT_EQ(get(f, 4 * k), static_cast<int32_t>(want)) << k;
+  }
+}
+
+TEST(Engine, VectorisedLoopTrapsAfterTheScalarStoresBeforeTheFault) {
+  Fixture f(scale_module(1));
+  ASSERT_NE(f.instance, nullptr);
+  for (uint32_t k = 0; k < 64; ++k) set(f, 4 * k, static_cast<int32_t>(k + 1));
+  // Stores 5 elements at the end of the memory, then the 6th store is out of bounds.
+  uint32_t dst = 65536 - 5 * 4;
+  Outcome o = f.call("scale", {raw_i32(static_cast<int32_t>(dst)), raw_i32(0), raw_i32(64)});
+  EXPECT_EQ(o.trap.code, TrapCode::kOutOfBoundsMemory);
+  for (uint32_t k = 0; k < 5; ++k) EXPECT_EQ(get(f, dst + 4 * k), static_cast<int32_t>(2 * k + 3));
+  // Loads fault too: 3 elements read from the end, stored at 1024, then the 4th load traps.
+  uint32_t src = 65536 - 3 * 4;
+  for (uint32_t k = 0; k < 3; ++k) set(f, src + 4 * k, static_cast<int32_t>(100 + k));
+  o = f.call("scale", {raw_i32(1024), raw_i32(static_cast<int32_t>(src)), raw_i32(64)});
+  EXPECT_EQ(o.trap.code, TrapCode::kOutOfBoundsMemory);
+  for (uint32_t k = 0; k < 3; ++k)
+    EXPECT_EQ(get(f, 1024 + 4 * k), static_cast<int32_t>(201 + 2 * k));
+  EXPECT_EQ(get(f, 1024 + 12), 0);  // the 4th store never happened
+}
+
+TEST(Engine, VectorisedLoopFollowsAWrappingAddress) {
+  // A 4 GiB memory, where an i32 address that wraps past 2^32 - 4 is valid again at 0.
+  Fixture f(scale_module(65536));
+  ASSERT_NE(f.instance, nullptr);
+  uint32_t src = 0xFFFFFFF8u;  // src[0], src[1] at the top, src[2..] from address 0
+  for (uint32_t k = 0; k < 40; ++k) set(f, src + 4 * k, static_cast<int32_t>(k + 10));
+  Outcome o = f.call("scale", {raw_i32(4096), raw_i32(static_cast<int32_t>(src)), raw_i32(40)});
+  ASSERT_TRUE(o.returned());
+  for (uint32_t k = 0; k < 40; ++k)
+    ASSERT_EQ(get(f, 4096 + 4 * k), static_cast<int32_t>(2 * k + 21));
+  // The store side wraps too.
+  o = f.call("scale", {raw_i32(static_cast<int32_t>(0xFFFFFFF0u)), raw_i32(4096), raw_i32(40)});
+  ASSERT_TRUE(o.returned());
+  for (uint32_t k = 0; k < 40; ++k) {
+    ASSERT_EQ(get(f, 0xFFFFFFF0u + 4 * k), static_cast<int32_t>(4 * k + 43)) << k;
+  }
+}
+
 TEST(Engine, LoadReportsInvalidModules) {
   Engine engine;
   auto r = engine.load({0, 'a', 's', 'm', 2, 0, 0, 0});

@@ -10,8 +10,11 @@
 #include <llvm/Transforms/Scalar/LoopRotation.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Vectorize/LoopVectorize.h>
+#include <llvm/Transforms/Vectorize/VectorCombine.h>
 
 #include "engine/codegen/emitter.h"
+#include "engine/codegen/loop_passes.h"
 
 namespace ws::engine::codegen {
 namespace {
@@ -34,6 +37,10 @@ llvm::FunctionPassManager wasm_function_pipeline(int level) {
     lpm.addPass(llvm::LoopRotatePass());
     lpm.addPass(llvm::LICMPass(llvm::LICMOptions()));
     fpm.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(lpm), /*UseMemorySSA=*/true));
+    fpm.addPass(CountedLoopChecksPass());
+    fpm.addPass(MemoryVersioningPass());
+    fpm.addPass(llvm::LoopVectorizePass());
+    fpm.addPass(llvm::VectorCombinePass());
     fpm.addPass(llvm::GVNPass());
     fpm.addPass(llvm::InstCombinePass());
     fpm.addPass(llvm::SimplifyCFGPass());
@@ -60,6 +67,11 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   if (level >= 3) {  // -O3: LLVM's whole per-module pipeline (inliner, vectorisers, ...)
+    pb.registerVectorizerStartEPCallback(
+        [](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
+          fpm.addPass(CountedLoopChecksPass());
+          fpm.addPass(MemoryVersioningPass());
+        });
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(mod, mam);
     return;
   }

@@ -1,0 +1,29 @@
+// IR passes for the loops of emitted Wasm: counted loops without interrupt checks, and linear
+// memory accesses versioned so that LLVM's loop vectoriser can see consecutive addresses.
+#pragma once
+
+#include <llvm/IR/PassManager.h>
+
+namespace ws::engine::codegen {
+
+// Removes the interrupt check (volatile flag load, branch to ws_rt_interrupted) from innermost
+// loops that call nothing and whose backedge count SCEV bounds by 2^32 - 1: such a loop ends
+// after at most 2^32 iterations, and the check of its enclosing loop or of the next function
+// entry observes the flag. Every other loop keeps its check.
+class CountedLoopChecksPass : public llvm::PassInfoMixin<CountedLoopChecksPass> {
+ public:
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
+};
+
+// Versions innermost single-exit loops without calls whose every linear-memory access is at
+// zext(i32 affine address) + constant: a test in the preheader proves that no access address
+// wraps at 2^32 and that every access is inside the memory's current size; then the original
+// loop runs with its addresses rewritten as non-wrapping 64-bit recurrences (what the loop
+// vectoriser needs), else a copy with the original addresses and vectorisation disabled, so a
+// wrapping address or a trap behaves exactly as the scalar code (and the spec) says.
+class MemoryVersioningPass : public llvm::PassInfoMixin<MemoryVersioningPass> {
+ public:
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
+};
+
+}  // namespace ws::engine::codegen

@@ -1,0 +1,189 @@
+// The loop passes on emitted Wasm (wat -> emitter -> optimize): which loops keep their interrupt
+// check, and which loops over linear memory the vectoriser turns into vector code.
+#include "engine/codegen/loop_passes.h"
+
+#include <gtest/gtest.h>
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cstdlib>
+
+#include "engine/codegen/emitter.h"
+#include "engine/codegen/ir_test_util.h"
+#include "engine/decode/decoder.h"
+#include "engine/validate/validator.h"
+#include "test/fixtures/wat.h"
+
+namespace ws::engine::codegen {
+namespace {
+
+struct LoopShape {
+  int loops = 0;
+  int innermost_with_check = 0, innermost_without_check = 0;
+  int outer_with_check = 0, outer_without_check = 0;
+  int vector_ops = 0;  // instructions producing a vector value
+};
+
+bool has_check(const llvm::Loop& loop) {
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    for (llvm::Instruction& i : *bb) {
+      auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
+      if (load && load->isVolatile()) return true;
+    }
+  }
+  return false;
+}
+
+// Compiles the one function of `wat` at `level` and describes its loops.
+LoopShape shape(const std::string& wat, int level = 2) {
+  HostIr h = parse_host_ir("");
+  if (!h.mod) return {};
+  auto m = decode_module(ws::testing::wat_to_wasm(wat));
+  EXPECT_TRUE(m.ok()) << m.status();
+  if (!m.ok()) return {};
+  auto info = validate_module(*m);
+  EXPECT_TRUE(info.ok()) << info.status();
+  if (!info.ok()) return {};
+  ModuleEnv env(*m, *info, *h.ctx, *h.mod);
+  uint32_t index = m->num_imported_funcs + static_cast<uint32_t>(m->codes.size()) - 1;
+  absl::Status s = FunctionEmitter(env, index).emit();
+  EXPECT_TRUE(s.ok()) << s;
+  optimize(*h.mod, h.tm.get(), level);
+  llvm::Function* f = env.function(index);
+  if (std::getenv("WS_DUMP_IR")) f->print(llvm::errs());
+  llvm::DominatorTree dt(*f);
+  llvm::LoopInfo li(dt);
+  LoopShape out;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    ++out.loops;
+    bool check = has_check(*loop);
+    if (loop->isInnermost()) {
+      ++(check ? out.innermost_with_check : out.innermost_without_check);
+    } else {
+      ++(check ? out.outer_with_check : out.outer_without_check);
+    }
+  }
+  for (llvm::BasicBlock& bb : *f) {
+    for (llvm::Instruction& i : bb) out.vector_ops += i.getType()->isVectorTy() ? 1 : 0;
+  }
+  return out;
+}
+
+// The last function is the one compiled; any others are callees.
+constexpr char kCountedNest[] = R"((module
+  (func (export "nest") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $s (i32.xor (i32.mul (local.get $s) (i32.const 31)) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_s (local.get $j) (local.get $n))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_s (local.get $i) (local.get $n))))
+    (local.get $s)))
+)";
+
+TEST(CountedLoops, InnerCountedLoopLosesItsCheckOuterKeepsIt) {
+  LoopShape s = shape(kCountedNest);
+  EXPECT_EQ(s.loops, 2);
+  EXPECT_EQ(s.innermost_without_check, 1);
+  EXPECT_EQ(s.innermost_with_check, 0);
+  EXPECT_EQ(s.outer_with_check, 1);
+  EXPECT_EQ(s.outer_without_check, 0);
+}
+
+TEST(CountedLoops, LevelOneKeepsEveryCheck) {
+  LoopShape s = shape(kCountedNest, 1);
+  EXPECT_EQ(s.loops, 2);
+  EXPECT_EQ(s.innermost_with_check + s.outer_with_check, 2);
+}
+
+TEST(CountedLoops, LevelThreeDropsTheInnerCheckToo) {
+  LoopShape s = shape(kCountedNest, 3);
+  EXPECT_GE(s.loops, 2);
+  EXPECT_EQ(s.innermost_with_check, 0);
+  EXPECT_GE(s.outer_with_check, 1);
+  EXPECT_EQ(s.outer_without_check, 0);
+}
+
+TEST(CountedLoops, LoopOfMoreThan2To32IterationsKeepsItsCheck) {
+  // An i64 counter against an i64 bound: up to 2^64 iterations.
+  LoopShape s = shape(R"((module
+    (func (export "wide") (param $n i64) (result i64) (local $j i64) (local $s i64)
+      (loop $l
+        (local.set $s (i64.xor (i64.mul (local.get $s) (i64.const 31)) (local.get $j)))
+        (local.set $j (i64.add (local.get $j) (i64.const 1)))
+        (br_if $l (i64.lt_u (local.get $j) (local.get $n))))
+      (local.get $s))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(CountedLoops, InfiniteLoopKeepsItsCheck) {
+  LoopShape s = shape(R"((module (func (export "spin") (loop (br 0)))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(CountedLoops, LoopWithoutComputableTripCountKeepsItsCheck) {
+  // A linked-list walk, and a counter that steps by 2 towards a bound it may jump over.
+  LoopShape walk = shape(R"((module (memory 1)
+    (func (export "walk") (param $p i32) (result i32)
+      (loop $next (br_if $next (local.tee $p (i32.load (local.get $p)))))
+      (local.get $p))))");
+  EXPECT_EQ(walk.loops, 1);
+  EXPECT_EQ(walk.innermost_with_check, 1);
+  LoopShape skip = shape(R"((module
+    (func (export "skip") (param $i i32) (param $n i32) (result i32)
+      (loop $next
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br_if $next (i32.ne (local.get $i) (local.get $n))))
+      (local.get $i))))");
+  EXPECT_EQ(skip.loops, 1);
+  EXPECT_EQ(skip.innermost_with_check, 1);
+}
+
+TEST(CountedLoops, LoopWithACallKeepsItsCheck) {
+  LoopShape s = shape(R"((module
+    (func $g (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func (export "calls") (param $n i32) (result i32) (local $j i32) (local $s i32)
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (call $g (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $l (i32.lt_s (local.get $j) (local.get $n))))
+      (local.get $s))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+// dst[k] = src[k] * 2 + 1 for k < n over i32 addresses that may wrap: versioned, and the fast
+// copy vectorised; a slow copy keeps the scalar accesses.
+constexpr char kAxpy[] = R"((module (memory 1)
+  (func (export "scale") (param $dst i32) (param $src i32) (param $n i32) (local $k i32)
+    (loop $l
+      (i32.store (local.get $dst)
+        (i32.add (i32.mul (i32.load (local.get $src)) (i32.const 2)) (i32.const 1)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $k) (local.get $n))))))
+)";
+
+TEST(MemoryVersioning, LoopOverLinearMemoryIsVectorisedBehindATest) {
+  LoopShape s = shape(kAxpy);
+  EXPECT_GT(s.vector_ops, 0);
+  EXPECT_EQ(s.innermost_with_check, 0);
+  // The vector loop, its scalar remainder and the unvectorised copy.
+  EXPECT_EQ(s.loops, 3);
+}
+
+TEST(MemoryVersioning, LevelOneDoesNotVectorise) {
+  LoopShape s = shape(kAxpy, 1);
+  EXPECT_EQ(s.vector_ops, 0);
+  EXPECT_EQ(s.loops, 1);
+}
+
+}  // namespace
+}  // namespace ws::engine::codegen
