@@ -173,15 +173,21 @@ TEST(Engine, IndirectCallChecks) {
   EXPECT_EQ(f.call("wrong").trap.code, TrapCode::kIndirectCallTypeMismatch);
 }
 
-TEST(Engine, InterruptStopsAnInfiniteLoop) {
-  Fixture f("(module (func (export \"spin\") (loop (br 0))))");
-  ASSERT_NE(f.instance, nullptr);
+// Calls `name` while another thread interrupts the store after 100 ms.
+Outcome call_interrupted(Fixture& f, std::string_view name, std::vector<abi::RawValue> args = {}) {
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     f.store.interrupt();
   });
-  Outcome o = f.call("spin");
+  Outcome o = f.call(name, std::move(args));
   stopper.join();
+  return o;
+}
+
+TEST(Engine, InterruptStopsAnInfiniteLoop) {
+  Fixture f("(module (func (export \"spin\") (loop (br 0))))");
+  ASSERT_NE(f.instance, nullptr);
+  Outcome o = call_interrupted(f, "spin");
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
@@ -192,12 +198,7 @@ TEST(Engine, InterruptStopsRecursionWithoutLoops) {
       (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
                      (call $fib (i64.sub (local.get 0) (i64.const 2)))))))))");
   ASSERT_NE(f.instance, nullptr);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    f.store.interrupt();
-  });
-  Outcome o = f.call("fib", {raw_i64(60)});
-  stopper.join();
+  Outcome o = call_interrupted(f, "fib", {raw_i64(60)});
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
   // The next call starts afresh: neither interrupted nor short of stack.
   Outcome again = f.call("fib", {raw_i64(20)});
@@ -217,12 +218,7 @@ TEST(Engine, InterruptStopsACountedLoopNest) {
       (br $outer))
     (local.get $s))))");
   ASSERT_NE(f.instance, nullptr);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    f.store.interrupt();
-  });
-  Outcome o = f.call("spin");
-  stopper.join();
+  Outcome o = call_interrupted(f, "spin");
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
