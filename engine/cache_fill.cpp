@@ -54,7 +54,15 @@ absl::StatusOr<int> start_cache_fill(const std::string& cache_dir, const std::st
   }
   // flock belongs to the open file description: the fill inherits it, and it is released when
   // the last process holding the description (the fill) exits, however it exits.
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  // A few tries: a tier-up's probe (engine/tier_up.cpp) holds a shared lock for an instant,
+  // which must not pass for a fill in progress.
+  int locked = -1;
+  for (int attempt = 0; attempt < 5 && locked != 0; ++attempt) {
+    if (attempt > 0) usleep(2000);
+    locked = flock(lock_fd, LOCK_EX | LOCK_NB);
+    if (locked != 0 && errno != EWOULDBLOCK) break;
+  }
+  if (locked != 0) {
     int err = errno;
     close(lock_fd);
     if (err == EWOULDBLOCK) return 0;

@@ -138,7 +138,7 @@ void watch(std::weak_ptr<const CompiledCode> weak_code, std::weak_ptr<const Modu
       std::shared_ptr<const CompiledCode> better =
           switch_to(weak_code, weak_module, *path, key, status);
       if (!better) return;
-      for (double later : {1.0, 9.0}) {
+      for (double later : {1.0, 9.0, 50.0, 240.0}) {
         sleep_for(later);
         repoint(weak_code, weak_module, better);
       }

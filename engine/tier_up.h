@@ -36,11 +36,12 @@ class TierUpStatus {
 // Starts a detached thread (every signal blocked) that polls `cache` for the artifact of `key`
 // (at 50 ms, doubling to every 2 s) while a fill of that key runs (its lock file is held). When
 // the artifact is there, it loads it and calls tier_up (engine/codegen/codegen.h) on `code`, then
-// once more 1 s and 10 s later. It gives up when no fill holds the lock and the artifact is
-// missing (after `grace_seconds` from the start, for a fill another process starts later), when
-// the artifact does not load, or when `code` or `module` is gone (the watch holds neither). The
-// switch never overlaps the process's exit: an atexit handler waits for a switch in progress and
-// stops every watch before static destructors run.
+// again 1 s, 10 s, 60 s and 300 s later (a function whose lazy compile was in flight at the
+// switch has its stub set to that body when the compile ends). It gives up when no fill holds the
+// lock and the artifact is missing (after `grace_seconds` from the start, for a fill another
+// process starts later), when the artifact does not load, or when `code` or `module` is gone (the
+// watch holds neither). The switch never overlaps the process's exit: an atexit handler waits for a
+// switch in progress and stops every watch before static destructors run.
 std::shared_ptr<const TierUpStatus> start_tier_up(std::weak_ptr<const CompiledCode> code,
                                                   std::weak_ptr<const Module> module,
                                                   support::ArtifactCache cache, aot::Key key,

@@ -95,6 +95,9 @@ struct EngineOptions {
   // io.wasmshim.tcplisten: "127.0.0.1:8080,[::1]:8080": TCP listeners created in the
   // container's network namespace and given to the init process after its preopens (fd 4...).
   std::vector<ListenAddress> listen;
+  // Not from an annotation: the instance sets it when the container's pids limit is tight (the
+  // lazy tier's compile threads could not start there), so a cache miss compiles up front.
+  bool compile_up_front = false;
 };
 
 // Checks run.oci.handler (absent or "wasm") and module.wasm.image/variant (absent, "compat" or

@@ -130,7 +130,8 @@ absl::StatusOr<std::unique_ptr<Guest>> Guest::load(const oci::WasiPlan& plan,
   // large one runs lazily at once and tiers up when the artifact is there. Its fill must not run
   // here, in the container's cgroup: Delete removes the cgroup with everything still in it, so a
   // short-lived container's fill would never finish. The shim starts it (take_fill_fd).
-  options.miss = engine::EngineOptions::Miss::kAutoFillElsewhere;
+  options.miss = plan.engine.compile_up_front ? engine::EngineOptions::Miss::kEager
+                                              : engine::EngineOptions::Miss::kAutoFillElsewhere;
   absl::StatusOr<std::shared_ptr<const engine::CompiledModule>> module =
       engine::Engine(options).load(std::move(*bytes));
   if (!module.ok()) return module_error(module.status(), g->path_);

@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +52,16 @@ absl::Status cap_memory_below_limit(const oci::Spec& spec, oci::WasiPlan& plan) 
     plan.engine.max_memory_bytes = cap;
   }
   return absl::OkStatus();
+}
+
+// A pids limit below this leaves too little room for the lazy tier's compile threads (threads
+// count as pids; LLVM cannot recover when one fails to start), so such a container's cache miss
+// compiles the whole artifact before the guest runs, as every miss did before the lazy tier.
+constexpr int64_t kLazyMinPids = 256;
+
+bool tight_pids_limit(const oci::Spec& spec) {
+  absl::StatusOr<cgroups::Resources> r = cgroups::parse_resources(spec.linux.resources_json);
+  return r.ok() && r->pids_limit && *r->pids_limit > 0 && *r->pids_limit < kLazyMinPids;
 }
 
 std::atomic<int> g_signal{0};
@@ -148,6 +159,7 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
                      [root_fd](const std::string& path) { return probe_in_root(root_fd, path); });
   if (!plan.ok()) return plan.status();
   if (absl::Status s = cap_memory_below_limit(*spec, *plan); !s.ok()) return s;
+  plan->engine.compile_up_front = tight_pids_limit(*spec);
   std::vector<int> listener_fds;
   for (const UniqueFd& fd : *listeners) listener_fds.push_back(fd.get());
   return Guest::load(*plan, *root, listener_fds);  // WASI keeps its own duplicates
@@ -164,6 +176,9 @@ bool is_fill_invocation(int argc, char** argv) {
 }
 
 int fill_main(int, char**) {
+  constexpr off_t kMaxFillModuleBytes = off_t{512} << 20;
+  constexpr rlim_t kFillAddressSpace = rlim_t{8} << 30;
+  constexpr rlim_t kFillCpuSeconds = 3600;
   struct stat st;
   if (::fstat(kSyncFd, &st) != 0 || st.st_size <= 0) return 2;
   std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
@@ -176,8 +191,17 @@ int fill_main(int, char**) {
     done += static_cast<size_t>(n);
   }
   ::close(kSyncFd);
+  // The module comes from a container, the fill runs outside its cgroup: bounded here instead
+  // (one compile thread, address space and CPU time; idle priority comes with the fill).
+  if (st.st_size > kMaxFillModuleBytes) return 2;
+  if (::chdir("/") != 0) return 2;
+  rlimit as{kFillAddressSpace, kFillAddressSpace};
+  rlimit cpu{kFillCpuSeconds, kFillCpuSeconds};
+  ::setrlimit(RLIMIT_AS, &as);
+  ::setrlimit(RLIMIT_CPU, &cpu);
   engine::EngineOptions options;  // as Guest::load's, so the key is the same
   options.cache.enabled = true;
+  options.compile_threads = 1;
   absl::StatusOr<int> pid = engine::Engine(options).start_background_fill(std::move(bytes));
   return pid.ok() ? 0 : 1;
 }

@@ -139,6 +139,33 @@ TEST_F(TaskServiceRuntimeTest, ALargeModulesMissRunsLazilyAndItsFillOutlivesTheC
   std::filesystem::remove_all(cache);
 }
 
+// Under a tight pids limit the lazy tier's compile threads might not start: that container's
+// miss compiles (and stores) the whole artifact before the guest runs.
+TEST_F(TaskServiceRuntimeTest, ATightPidsLimitCompilesUpFront) {
+  std::string cache = ::testing::TempDir() + "/ws_tsrt_pids_cache_" + std::to_string(::getpid());
+  std::filesystem::remove_all(cache);
+  const char* before = std::getenv("WASMSHIM_CACHE_DIR");
+  std::string saved = before ? before : "";
+  ::setenv("WASMSHIM_CACHE_DIR", cache.c_str(), 1);
+  Bundle b;
+  b.add_guest("probe");
+  b.spec["linux"]["resources"] = {{"pids", {{"limit", 64}}}};
+  auto created = service_.create(create_request(b, "pids1"));
+  if (before) {
+    ::setenv("WASMSHIM_CACHE_DIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("WASMSHIM_CACHE_DIR");
+  }
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(artifacts_in(cache), 1u);
+  ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("pids1")).ok());
+  auto waited = service_.wait(req<taskapi::WaitRequest>("pids1"));
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->exit_status(), 0u);
+  ASSERT_TRUE(service_.remove(req<taskapi::DeleteRequest>("pids1")).ok());
+  std::filesystem::remove_all(cache);
+}
+
 TEST_F(TaskServiceRuntimeTest, KillTermEndsALoopingGuestWith143AndExecsDieWithInit) {
   Bundle b;
   b.add_guest("loop");

@@ -26,6 +26,11 @@ WS_CTRD_BIN=""
 WS_CTRD_SHIM_DIR=""
 WS_CTR=ctr
 WS_NS=${WS_NS:-wstest-$$}
+# Cleanup kills everything in the namespace's cgroups: never a namespace that is not a test's.
+if [[ $WS_NS != wstest-* ]]; then
+  echo "WS_NS must start with wstest- (got '$WS_NS'): its cgroups are removed at exit" >&2
+  exit 2
+fi
 
 ctrx() { "$WS_CTR" --address "$WS_CTRD_SOCK" -n "$WS_NS" "$@"; }
 
