@@ -197,9 +197,11 @@ def run_one(cid, fifo_dir, group=0):
         for f in fifos:
             os.mkfifo(f, 0o600)
             fds.append(os.open(f, os.O_RDONLY | os.O_NONBLOCK))
+        # Undone also when Create times out here after containerd made the task (Delete's
+        # NOT_FOUND is ignored).
+        made.append("task")
         tasks.Create(tpb.CreateTaskRequest(container_id=cid, rootfs=mounts, stdout=fifos[0],
                                            stderr=fifos[1]), metadata=NS, timeout=to)
-        made.append("task")
         tasks.Start(tpb.StartRequest(container_id=cid), metadata=NS, timeout=to)
         # The shim keeps the exit status until the task is deleted: Wait after Start misses
         # nothing.
