@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -177,7 +178,7 @@ bool is_fill_invocation(int argc, char** argv) {
 
 int fill_main(int, char**) {
   constexpr off_t kMaxFillModuleBytes = off_t{512} << 20;
-  constexpr rlim_t kFillAddressSpace = rlim_t{8} << 30;
+  constexpr rlim_t kFillAddressSpace = rlim_t{8} << 30;  // more than is mapped at start
   constexpr rlim_t kFillCpuSeconds = 3600;
   struct stat st;
   if (::fstat(kSyncFd, &st) != 0 || st.st_size <= 0) return 2;
@@ -195,7 +196,14 @@ int fill_main(int, char**) {
   // (one compile thread, address space and CPU time; idle priority comes with the fill).
   if (st.st_size > kMaxFillModuleBytes) return 2;
   if (::chdir("/") != 0) return 2;
-  rlimit as{kFillAddressSpace, kFillAddressSpace};
+  // On top of what is mapped already (a sanitizer's shadow alone is terabytes of it).
+  rlim_t mapped = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "re")) {
+    unsigned long pages = 0;
+    if (std::fscanf(f, "%lu", &pages) == 1) mapped = rlim_t{pages} * ::getpagesize();
+    std::fclose(f);
+  }
+  rlimit as{mapped + kFillAddressSpace, mapped + kFillAddressSpace};
   rlimit cpu{kFillCpuSeconds, kFillCpuSeconds};
   ::setrlimit(RLIMIT_AS, &as);
   ::setrlimit(RLIMIT_CPU, &cpu);
