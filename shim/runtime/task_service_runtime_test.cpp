@@ -73,6 +73,27 @@ class TaskServiceRuntimeTest : public ::testing::Test {
     return r;
   }
 
+  static std::string fresh_cache(const std::string& name) {
+    std::string dir =
+        ::testing::TempDir() + "/ws_tsrt_cache_" + name + "_" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir);
+    return dir;
+  }
+  // Create with the instances' WASMSHIM_CACHE_DIR set to `cache` (restored afterwards).
+  absl::StatusOr<taskapi::CreateTaskResponse> create_with_cache(Bundle& b, const std::string& id,
+                                                                const std::string& cache) {
+    const char* before = std::getenv("WASMSHIM_CACHE_DIR");
+    std::string saved = before ? before : "";
+    ::setenv("WASMSHIM_CACHE_DIR", cache.c_str(), 1);
+    auto created = service_.create(create_request(b, id));
+    if (before) {
+      ::setenv("WASMSHIM_CACHE_DIR", saved.c_str(), 1);
+    } else {
+      ::unsetenv("WASMSHIM_CACHE_DIR");
+    }
+    return created;
+  }
+
   InstanceRuntime runtime_{testing::test_options()};
   Recorder events_;
   TaskService service_{runtime_, events_, [] {}};
@@ -109,19 +130,10 @@ size_t artifacts_in(const std::string& dir) {
 // everything in it. (Compiling up front would store it before Create returns; a fill in the
 // container would die with it.)
 TEST_F(TaskServiceRuntimeTest, ALargeModulesMissRunsLazilyAndItsFillOutlivesTheContainer) {
-  std::string cache = ::testing::TempDir() + "/ws_tsrt_cache_" + std::to_string(::getpid());
-  std::filesystem::remove_all(cache);
-  const char* before = std::getenv("WASMSHIM_CACHE_DIR");
-  std::string saved = before ? before : "";
-  ::setenv("WASMSHIM_CACHE_DIR", cache.c_str(), 1);  // the instances' environment
+  std::string cache = fresh_cache("fill");
   Bundle b;
   b.add_guest("probe");
-  auto created = service_.create(create_request(b, "fill1"));
-  if (before) {
-    ::setenv("WASMSHIM_CACHE_DIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("WASMSHIM_CACHE_DIR");
-  }
+  auto created = create_with_cache(b, "fill1", cache);
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(artifacts_in(cache), 0u);
   ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("fill1")).ok());
@@ -142,20 +154,11 @@ TEST_F(TaskServiceRuntimeTest, ALargeModulesMissRunsLazilyAndItsFillOutlivesTheC
 // Under a tight pids limit the lazy tier's compile threads might not start: that container's
 // miss compiles (and stores) the whole artifact before the guest runs.
 TEST_F(TaskServiceRuntimeTest, ATightPidsLimitCompilesUpFront) {
-  std::string cache = ::testing::TempDir() + "/ws_tsrt_pids_cache_" + std::to_string(::getpid());
-  std::filesystem::remove_all(cache);
-  const char* before = std::getenv("WASMSHIM_CACHE_DIR");
-  std::string saved = before ? before : "";
-  ::setenv("WASMSHIM_CACHE_DIR", cache.c_str(), 1);
+  std::string cache = fresh_cache("pids");
   Bundle b;
   b.add_guest("probe");
   b.spec["linux"]["resources"] = {{"pids", {{"limit", 64}}}};
-  auto created = service_.create(create_request(b, "pids1"));
-  if (before) {
-    ::setenv("WASMSHIM_CACHE_DIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("WASMSHIM_CACHE_DIR");
-  }
+  auto created = create_with_cache(b, "pids1", cache);
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(artifacts_in(cache), 1u);
   ASSERT_TRUE(service_.start(req<taskapi::StartRequest>("pids1")).ok());
