@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "test/fixtures/scale_loop_wat.h"
 #include "test/fixtures/wat.h"
 
 namespace ws::engine {
@@ -222,22 +223,14 @@ TEST(Engine, InterruptStopsACountedLoopNest) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
-// dst[k] = src[k] * 2 + 1 for k < n, over i32 addresses: a loop the -O2 pipeline vectorises
-// behind a test that every address stays in bounds without wrapping.
-constexpr char kScaleFunctions[] = R"(
-    (func (export "scale") (param $dst i32) (param $src i32) (param $n i32) (local $k i32)
-      (loop $l
-        (i32.store (local.get $dst)
-          (i32.add (i32.mul (i32.load (local.get $src)) (i32.const 2)) (i32.const 1)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $k) (local.get $n)))))
+// The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a
+// test that every address stays in bounds without wrapping, plus plain accessors.
+constexpr char kGetSet[] = R"(
     (func (export "get") (param i32) (result i32) (i32.load (local.get 0)))
     (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))";
 
 std::string scale_module(int pages) {
-  return "(module (memory " + std::to_string(pages) + ")" + kScaleFunctions;
+  return "(module (memory " + std::to_string(pages) + ")" + ws::testing::kScaleLoopFunc + kGetSet;
 }
 
 int32_t get(Fixture& f, uint32_t addr) {

@@ -14,6 +14,7 @@
 #include "engine/codegen/ir_test_util.h"
 #include "engine/decode/decoder.h"
 #include "engine/validate/validator.h"
+#include "test/fixtures/scale_loop_wat.h"
 #include "test/fixtures/wat.h"
 
 namespace ws::engine::codegen {
@@ -158,18 +159,9 @@ TEST(CountedLoops, LoopWithACallKeepsItsCheck) {
   EXPECT_EQ(s.innermost_with_check, 1);
 }
 
-// dst[k] = src[k] * 2 + 1 for k < n over i32 addresses that may wrap: versioned, and the fast
-// copy vectorised; a slow copy keeps the scalar accesses.
-constexpr char kAxpy[] = R"((module (memory 1)
-  (func (export "scale") (param $dst i32) (param $src i32) (param $n i32) (local $k i32)
-    (loop $l
-      (i32.store (local.get $dst)
-        (i32.add (i32.mul (i32.load (local.get $src)) (i32.const 2)) (i32.const 1)))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $k) (local.get $n))))))
-)";
+// The scale loop (test/fixtures/scale_loop_wat.h): versioned, and the fast copy vectorised; a
+// slow copy keeps the scalar accesses.
+const std::string kAxpy = std::string("(module (memory 1)") + ws::testing::kScaleLoopFunc + ")";
 
 TEST(MemoryVersioning, LoopOverLinearMemoryIsVectorisedBehindATest) {
   LoopShape s = shape(kAxpy);
