@@ -36,9 +36,9 @@ namespace {
 
 // io.wasmshim.memory-limit-headroom: linear memory stays `headroom` below the cgroup's memory
 // limit (and below io.wasmshim.max-memory), so memory.grow fails before the OOM killer strikes.
-absl::Status cap_memory_below_limit(const oci::Spec& spec, oci::WasiPlan& plan) {
+absl::Status cap_memory_below_limit(const absl::StatusOr<cgroups::Resources>& r,
+                                    oci::WasiPlan& plan) {
   if (!plan.engine.memory_headroom_bytes) return absl::OkStatus();
-  absl::StatusOr<cgroups::Resources> r = cgroups::parse_resources(spec.linux.resources_json);
   if (!r.ok()) return r.status();
   if (!r->memory.limit || *r->memory.limit <= 0) return absl::OkStatus();  // no limit: no cap
   uint64_t limit = static_cast<uint64_t>(*r->memory.limit);
@@ -60,8 +60,7 @@ absl::Status cap_memory_below_limit(const oci::Spec& spec, oci::WasiPlan& plan) 
 // compiles the whole artifact before the guest runs, as every miss did before the lazy tier.
 constexpr int64_t kLazyMinPids = 256;
 
-bool tight_pids_limit(const oci::Spec& spec) {
-  absl::StatusOr<cgroups::Resources> r = cgroups::parse_resources(spec.linux.resources_json);
+bool tight_pids_limit(const absl::StatusOr<cgroups::Resources>& r) {
   return r.ok() && r->pids_limit && *r->pids_limit > 0 && *r->pids_limit < kLazyMinPids;
 }
 
@@ -159,8 +158,10 @@ absl::StatusOr<std::unique_ptr<Guest>> prepare(const InstanceSetup& setup) {
       oci::plan_wasi(*spec, process, setup.is_exec(),
                      [root_fd](const std::string& path) { return probe_in_root(root_fd, path); });
   if (!plan.ok()) return plan.status();
-  if (absl::Status s = cap_memory_below_limit(*spec, *plan); !s.ok()) return s;
-  plan->engine.compile_up_front = tight_pids_limit(*spec);
+  absl::StatusOr<cgroups::Resources> resources =
+      cgroups::parse_resources(spec->linux.resources_json);
+  if (absl::Status s = cap_memory_below_limit(resources, *plan); !s.ok()) return s;
+  plan->engine.compile_up_front = tight_pids_limit(resources);
   std::vector<int> listener_fds;
   for (const UniqueFd& fd : *listeners) listener_fds.push_back(fd.get());
   return Guest::load(*plan, *root, listener_fds);  // WASI keeps its own duplicates
