@@ -6,14 +6,18 @@
 //   instance ...         hidden: one guest's instance process (spawned by the server when
 //                        containerd-shim-wasm-v1-instance is not installed beside this binary)
 //   fill-cache           hidden: starts the code-cache fill of an instance's cache miss
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "shim/cli/actions.h"
 #include "shim/cli/bootstrap.h"
 #include "shim/cli/flags.h"
@@ -22,6 +26,7 @@
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/reaper.h"
 #include "shim/server/containerd_content.h"
+#include "shim/server/containerd_version.h"
 #include "support/log.h"
 
 namespace {
@@ -35,6 +40,17 @@ std::string self_path() {
 std::string working_dir() {
   char buf[4096];
   return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+// A warning from `start` goes to the bundle's log FIFO, which containerd reads into its own log:
+// containerd takes everything `start` writes to stdout or stderr as its reply.
+void warn_in_shim_log(std::string_view message) {
+  int fd = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return;
+  ws::support::set_log_sink(fd, ws::support::LogLevel::kWarning);
+  ws::support::log_warning(message);
+  ws::support::set_log_sink(2, ws::support::LogLevel::kInfo);
+  close(fd);
 }
 
 int start(const ws::shim::Flags& flags) {
@@ -52,6 +68,19 @@ int start(const ws::shim::Flags& flags) {
   // containerd 1.6 only understands a plain address, i.e. ttrpc; 1.7+ set MAX_SHIM_VERSION.
   std::string protocol = options->protocol;
   if (protocol == "grpc" && getenv("MAX_SHIM_VERSION") == nullptr) protocol = "ttrpc";
+  if (protocol == "grpc") {
+    absl::StatusOr<std::string> v =
+        ws::shim::containerd_version(flags.address, std::chrono::seconds(5));
+    if (!v.ok()) {
+      std::cerr << v.status().message() << "\n";
+      return 1;
+    }
+    if (!ws::shim::containerd_takes_grpc_shims(*v)) {
+      protocol = "ttrpc";
+      warn_in_shim_log(absl::StrCat("containerd ", *v,
+                                    " cannot keep a gRPC shim connection; serving ttrpc instead"));
+    }
+  }
   absl::StatusOr<ws::shim::StartResult> r =
       ws::shim::start_shim(flags, working_dir(), self_path(), protocol);
   if (!r.ok()) {

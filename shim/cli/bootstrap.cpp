@@ -193,6 +193,14 @@ std::string StartResult::reply() const {
   return address;
 }
 
+bool containerd_takes_grpc_shims(std::string_view v) {
+  if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v.remove_prefix(1);
+  size_t digits = 0;
+  while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
+  if (digits == 0 || digits == v.size() || v[digits] != '.') return true;
+  return digits == 1 && v[0] <= '1';
+}
+
 namespace {
 
 // grpc: the server binds the socket itself; wait for its readiness byte.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "oci/spec.h"
@@ -33,6 +34,13 @@ struct StartResult {
   // version-2 JSON reply for grpc (containerd 1.7+).
   std::string reply() const;
 };
+
+// Whether containerd of version `containerd_version` ("v1.7.24", "1.7.24~ds1", "2.1.9+unknown")
+// can use a shim that answers with task v3 over gRPC: 1.x can (from 1.7 on, which `start`
+// checks apart); 2.x cannot (checked with 2.1.9: its connection monitor takes a new gRPC
+// client's idle state for a disconnect and cleans up the bundle at once) and so gets ttrpc.
+// A string that names no version counts as 1.x.
+bool containerd_takes_grpc_shims(std::string_view containerd_version);
 
 // Runs `start` in the bundle directory `bundle`: finds the group's live shim or spawns `self`
 // as the server (cwd = bundle, own session, stdio on /dev/null, `-socket` and `-protocol` set),

@@ -132,6 +132,19 @@ TEST_F(StartTest, GrpcWaitsForTheServersReadiness) {
   EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(Bootstrap, GrpcShimsOnlyForContainerd1) {
+  EXPECT_TRUE(containerd_takes_grpc_shims("v1.7.24"));
+  EXPECT_TRUE(containerd_takes_grpc_shims("1.7.24~ds1"));
+  EXPECT_TRUE(containerd_takes_grpc_shims("1.6.20~ds1"));
+  EXPECT_FALSE(containerd_takes_grpc_shims("2.1.9+unknown"));
+  EXPECT_FALSE(containerd_takes_grpc_shims("v2.0.0-rc.1"));
+  EXPECT_FALSE(containerd_takes_grpc_shims("10.0.1"));
+  EXPECT_TRUE(containerd_takes_grpc_shims(""));
+  EXPECT_TRUE(containerd_takes_grpc_shims("v"));
+  EXPECT_TRUE(containerd_takes_grpc_shims("2"));  // no dot: not a version
+  EXPECT_TRUE(containerd_takes_grpc_shims("unknown"));
+}
+
 TEST_F(StartTest, ReplacesADeadShimsSocket) {
   std::string sockets = dir_ + "/s";
   std::string addr = socket_address(flags_.address, "default", "pod1", sockets);

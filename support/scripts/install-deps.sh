@@ -51,6 +51,14 @@ fi
 # same Debian mirror; the system's apt configuration is not touched).
 if [ "$(id -u)" -eq 0 ]; then
   "$(dirname "${BASH_SOURCE[0]}")/fetch-trixie.sh" containerd docker.io docker-cli >/dev/null
+  # containerd 2.x (Debian forky, the testing suite) for the 2.x integration tests. forky moves:
+  # when its containerd cannot be fetched or does not run here, those tests report a skip.
+  forky_root=$("$(dirname "${BASH_SOURCE[0]}")/fetch-debian.sh" forky containerd) || forky_root=""
+  if [ -z "$forky_root" ] || ! "$forky_root/usr/bin/containerd" --version >/dev/null 2>&1; then
+    echo "install-deps: warning: no runnable containerd 2.x from Debian forky; the containerd" \
+         "2.x integration tests will be skipped" >&2
+    [ -z "$forky_root" ] || rm -f "$forky_root/usr/bin/containerd" "$forky_root/../.done-containerd"
+  fi
 fi
 
 # Debian sources of sqlite3 and zlib for test/real (quiet and offline once unpacked), and of

@@ -8,6 +8,7 @@
 #                                             containers' cgroups are /$WS_NS/<id> (containerd's
 #                                             default path), so runs side by side (a benchmark
 #                                             next to a test) never see each other's cgroups
+#   ws_ctrd_major                             the major version of $WS_CTRD_BIN (1, 2, ...)
 #   ws_ctrd_stop                              stops containerd (keeps its state: for restarts)
 #   ws_ctrd_cleanup                           everything (registered as an EXIT trap)
 #   ws_free_subnet B                          a 10.B.N (a /24) no route or address of this host
@@ -133,6 +134,11 @@ ws_ctrd_start() {
   trap "exit 143" INT TERM  # runs the EXIT trap when a timeout or ^C stops the test
   ws_ctrd_write_config
   ws_ctrd_launch
+}
+
+# `containerd --version`: "containerd github.com/containerd/containerd[/v2] VERSION ...".
+ws_ctrd_major() {
+  "$WS_CTRD_BIN" --version | awk '{v=$3; sub(/^v/, "", v); split(v, p, "."); print p[1]; exit}'
 }
 
 ws_ctrd_stop() {

@@ -169,8 +169,10 @@ sbs = rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=sb, verbose=
 info = json.loads(sbs.info["info"])
 holder = info["pid"]
 pod_ip = sbs.status.network.ip
+# containerd 1.x names the handler in the verbose info; 2.x only in the status.
 check("the sandbox is READY and runs our handler",
-      sbs.status.state == pb.SANDBOX_READY and info.get("runtimeHandler") == HANDLER, sbs.status)
+      sbs.status.state == pb.SANDBOX_READY and HANDLER in (info.get("runtimeHandler"),
+                                                           sbs.status.runtime_handler), sbs.status)
 check(f"the pod has an IP from host-local ({pod_ip})",
       pod_ip != "" and ipaddress.ip_address(pod_ip).is_private, sbs.status.network)
 argv = cmdline(holder)

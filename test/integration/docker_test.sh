@@ -278,7 +278,12 @@ contains "$reply" "200 <!doctype html>" && contains "$reply" "Served from a dire
   grep -qx "404" <<<"$reply" && [[ $client_rc -eq 0 ]]
 check "-p $port:8080: the Wasm httpd answers through docker-proxy (200, 404)" $? \
   "client rc=$client_rc reply: $reply" "container: $id" "$(dk logs "$id" 2>&1 | tail -5)"
-logs=$(dk logs "$id" 2>&1)
+# The server logs a request after answering it: the last line may reach the log a little later.
+for _ in $(seq 1 50); do
+  logs=$(dk logs "$id" 2>&1)
+  contains "$logs" "GET / -> 200" && contains "$logs" "GET /nope.html -> 404" && break
+  sleep 0.1
+done
 contains "$logs" "GET / -> 200" && contains "$logs" "GET /nope.html -> 404"
 check "docker logs shows the server's request log" $? "$logs"
 ports=$(dk port "$id" 2>&1)
