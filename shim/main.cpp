@@ -1,7 +1,8 @@
 // containerd-shim-wasm-v1: the binary containerd runs for runtime io.containerd.wasm.v1.
-//   ... start            spawn (or find) the shim server and print its address
+//   ... start            spawn (or find) the shim server and print its address; the server is
+//                        this process forked (no second exec)
 //   ... delete           clean up one container without the server
-//   ... (no action)      the server itself (spawned by start)
+//   ... (no action)      the server itself (what start forks; also runs when exec'd directly)
 //   -v / -info           version text / RuntimeInfo
 //   instance ...         hidden: one guest's instance process (spawned by the server when
 //                        containerd-shim-wasm-v1-instance is not installed beside this binary)
@@ -53,6 +54,23 @@ void warn_in_shim_log(std::string_view message) {
   close(fd);
 }
 
+// The server: signals first, before any thread exists. Runs in the process `start` forked, or in
+// a process exec'd with the server's flags.
+int server_main(const ws::shim::Flags& flags) {
+  ws::shim::block_shim_signals();
+  if (absl::Status s = ws::shim::become_child_subreaper(); !s.ok()) {
+    ws::support::log_warning(std::string(s.message()));
+  }
+  ws::shim::InstanceRuntimeOptions options;
+  options.instance_binary = ws::shim::instance_binary_beside(self_path());
+  options.ns = flags.ns;
+  if (!flags.address.empty()) {
+    options.images = ws::shim::containerd_image_content(flags.address, flags.ns);
+  }
+  ws::shim::InstanceRuntime runtime(options);
+  return ws::shim::serve(flags, runtime);
+}
+
 int start(const ws::shim::Flags& flags) {
   // containerd writes runtime options (or nothing) on stdin and closes it.
   std::string in((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -68,7 +86,11 @@ int start(const ws::shim::Flags& flags) {
   // containerd 1.6 only understands a plain address, i.e. ttrpc; 1.7+ set MAX_SHIM_VERSION.
   std::string protocol = options->protocol;
   if (protocol == "grpc" && getenv("MAX_SHIM_VERSION") == nullptr) protocol = "ttrpc";
+  // `start` is single-threaded: it forks the server instead of exec'ing this binary again,
+  // unless asking containerd its version started gRPC's threads (a fork must not copy them).
+  ws::shim::ServerLaunch launch = ws::shim::ServerLaunch::kFork;
   if (protocol == "grpc") {
+    launch = ws::shim::ServerLaunch::kExec;
     absl::StatusOr<std::string> v =
         ws::shim::containerd_version(flags.address, std::chrono::seconds(5));
     if (!v.ok()) {
@@ -81,12 +103,13 @@ int start(const ws::shim::Flags& flags) {
                                     " cannot keep a gRPC shim connection; serving ttrpc instead"));
     }
   }
-  absl::StatusOr<ws::shim::StartResult> r =
-      ws::shim::start_shim(flags, working_dir(), self_path(), protocol);
+  absl::StatusOr<ws::shim::StartResult> r = ws::shim::start_shim(
+      flags, working_dir(), self_path(), protocol, ws::shim::kSocketDir, launch);
   if (!r.ok()) {
     std::cerr << r.status().message() << "\n";
     return 1;
   }
+  if (r->server) return server_main(*r->server);  // the forked child
   std::cout << r->reply();
   return 0;
 }
@@ -110,17 +133,5 @@ int main(int argc, char** argv) {
   if (flags->action == "delete") {
     return ws::shim::delete_action(*flags, flags->bundle.empty() ? working_dir() : flags->bundle);
   }
-  // The server. Signals first, before any thread exists.
-  ws::shim::block_shim_signals();
-  if (absl::Status s = ws::shim::become_child_subreaper(); !s.ok()) {
-    ws::support::log_warning(std::string(s.message()));
-  }
-  ws::shim::InstanceRuntimeOptions options;
-  options.instance_binary = ws::shim::instance_binary_beside(self_path());
-  options.ns = flags->ns;
-  if (!flags->address.empty()) {
-    options.images = ws::shim::containerd_image_content(flags->address, flags->ns);
-  }
-  ws::shim::InstanceRuntime runtime(options);
-  return ws::shim::serve(*flags, runtime);
+  return server_main(*flags);
 }

@@ -2,11 +2,13 @@
 #include "shim/cli/actions.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -53,23 +55,49 @@ void open_log(const Flags& flags) {
       absl::StrCat("namespace=", flags.ns, " id=", flags.id, " runtime=io.containerd.wasm.v1"));
 }
 
-// Notifies `stop` on SIGTERM/SIGINT until `done` is set.
-std::thread signal_thread(absl::Notification& stop, std::atomic<bool>& done) {
-  return std::thread([&stop, &done] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    timespec tick{0, 200 * 1000 * 1000};
-    while (!done.load()) {
-      int sig = sigtimedwait(&set, nullptr, &tick);
-      if (sig > 0 && !stop.HasBeenNotified()) {
-        support::log_info(absl::StrCat("received signal ", sig, ": stopping"));
-        stop.Notify();
-      }
+// Notifies `stop` on SIGTERM/SIGINT (blocked in every thread: block_shim_signals) until `done`
+// is signalled. Sleeps in poll(2): no periodic wake-up, and it returns as soon as `done` is.
+class SignalThread {
+ public:
+  explicit SignalThread(absl::Notification& stop) {
+    sigset_t set = shim_signals();
+    signals_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    done_ = eventfd(0, EFD_CLOEXEC);
+    if (signals_ < 0 || done_ < 0) {
+      support::log_warning(absl::StrCat("no signal thread: ", strerror(errno)));
+      return;
     }
-  });
-}
+    thread_ = std::thread([this, &stop] {
+      for (;;) {
+        pollfd fds[2] = {{signals_, POLLIN, 0}, {done_, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+        if (fds[1].revents != 0) return;
+        signalfd_siginfo info;
+        if (fds[0].revents != 0 && read(signals_, &info, sizeof info) == sizeof info &&
+            !stop.HasBeenNotified()) {
+          support::log_info(absl::StrCat("received signal ", info.ssi_signo, ": stopping"));
+          stop.Notify();
+        }
+      }
+    });
+  }
+  ~SignalThread() {
+    if (thread_.joinable()) {
+      uint64_t one = 1;
+      if (write(done_, &one, sizeof one) != sizeof one) support::log_warning("signal thread");
+      thread_.join();
+    }
+    if (signals_ >= 0) close(signals_);
+    if (done_ >= 0) close(done_);
+  }
+  SignalThread(const SignalThread&) = delete;
+  SignalThread& operator=(const SignalThread&) = delete;
+
+ private:
+  int signals_ = -1;
+  int done_ = -1;
+  std::thread thread_;
+};
 
 // Serves `registry` over the protocol of `flags` until `stop` is notified.
 int run_transport(const Flags& flags, std::shared_ptr<ttrpc::ServiceRegistry> registry,
@@ -149,11 +177,8 @@ int serve(const Flags& flags, Runtime& runtime) {
       support::log_error(absl::StrCat("cannot register the task service: ", s.ToString()));
       return 1;
     }
-    std::atomic<bool> done{false};
-    std::thread signals = signal_thread(stop, done);
+    SignalThread signals(stop);
     rc = run_transport(flags, registry, stop);
-    done = true;
-    signals.join();
   }
   publisher.flush(absl::Seconds(2));
   support::log_info("shim exited");

@@ -74,10 +74,23 @@ absl::StatusOr<int> bind_listener(const std::string& path) {
   return fd;
 }
 
-// Spawns the server: fork then at once exec (nothing else runs in the child). `fd3` becomes
-// the child's fd 3: the listening socket (ttrpc) or a readiness pipe (grpc).
-absl::Status spawn_server(const Flags& flags, const std::string& bundle, const std::string& self,
-                          const std::string& address, const std::string& protocol, int fd3) {
+// The flags of the server for `address`: start's own, with the socket and protocol it serves.
+Flags server_flags(const Flags& flags, const std::string& address, const std::string& protocol) {
+  Flags f = flags;
+  f.action.clear();
+  f.args.clear();
+  f.socket = address;
+  f.protocol = protocol;
+  return f;
+}
+
+// Spawns the server. `fd3` becomes the child's fd 3: the listening socket (ttrpc) or a
+// readiness pipe (grpc). kExec: fork then at once exec `self`. kFork: the child returns true
+// (it is the server now); the caller must then return at once, closing nothing. Until the exec
+// or the return, the child makes async-signal-safe calls only.
+absl::StatusOr<bool> spawn_server(const Flags& flags, const std::string& bundle,
+                                  const std::string& self, const std::string& address,
+                                  const std::string& protocol, int fd3, ServerLaunch launch) {
   std::vector<std::string> args = {self, "-namespace", flags.ns, "-id", flags.id};
   for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"-address", flags.address},
                              {"-publish-binary", flags.publish_binary},
@@ -98,7 +111,6 @@ absl::Status spawn_server(const Flags& flags, const std::string& bundle, const s
     return errno_status("fork");
   }
   if (pid == 0) {
-    // Async-signal-safe calls only until exec.
     if (chdir(bundle.c_str()) != 0) _exit(126);
     setsid();
     dup2(devnull, 0);
@@ -109,11 +121,17 @@ absl::Status spawn_server(const Flags& flags, const std::string& bundle, const s
     } else {
       dup2(fd3, 3);  // dup2 clears close-on-exec on the copy
     }
+    if (launch == ServerLaunch::kFork) {
+      // What the exec would have closed (every descriptor of `start` is close-on-exec): the
+      // server starts with 0-3 only, as an exec'd one did.
+      close_range(4, ~0U, 0);
+      return true;
+    }
     execv(self.c_str(), argv.data());
     _exit(127);
   }
   close(devnull);
-  return absl::OkStatus();
+  return false;
 }
 
 }  // namespace
@@ -203,13 +221,17 @@ bool containerd_takes_grpc_shims(std::string_view v) {
 
 namespace {
 
-// grpc: the server binds the socket itself; wait for its readiness byte.
-absl::Status spawn_grpc_server(const Flags& flags, const std::string& bundle,
-                               const std::string& self, const std::string& address) {
+// grpc: the server binds the socket itself; wait for its readiness byte. True in the forked
+// server (kFork), which must return at once.
+absl::StatusOr<bool> spawn_grpc_server(const Flags& flags, const std::string& bundle,
+                                       const std::string& self, const std::string& address,
+                                       ServerLaunch launch) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return errno_status("pipe");
-  absl::Status s = spawn_server(flags, bundle, self, address, "grpc", p[1]);
+  absl::StatusOr<bool> child = spawn_server(flags, bundle, self, address, "grpc", p[1], launch);
+  if (child.ok() && *child) return true;
   close(p[1]);
+  absl::Status s = child.status();
   if (s.ok()) {
     pollfd pfd{p[0], POLLIN, 0};
     char c = 0;
@@ -218,14 +240,15 @@ absl::Status spawn_grpc_server(const Flags& flags, const std::string& bundle,
     }
   }
   close(p[0]);
-  return s;
+  if (!s.ok()) return s;
+  return false;
 }
 
 }  // namespace
 
 absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bundle,
                                        const std::string& self, const std::string& protocol,
-                                       const std::string& socket_dir) {
+                                       const std::string& socket_dir, ServerLaunch launch) {
   if (flags.id.empty()) return absl::InvalidArgumentError("start: -id is required");
   if (flags.ns.empty()) return absl::InvalidArgumentError("start: -namespace is required");
   absl::StatusOr<oci::Spec> spec = oci::load_spec(bundle);
@@ -238,8 +261,11 @@ absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bu
   if (protocol == "grpc") {
     if (!shim_alive(path)) {
       unlink(path.c_str());
-      if (absl::Status s = spawn_grpc_server(flags, bundle, self, result.address); !s.ok()) {
-        return s;
+      absl::StatusOr<bool> child = spawn_grpc_server(flags, bundle, self, result.address, launch);
+      if (!child.ok()) return child.status();
+      if (*child) {
+        result.server = server_flags(flags, result.address, protocol);
+        return result;
       }
       result.spawned = true;
     }
@@ -263,7 +289,15 @@ absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bu
       continue;
     }
     absl::Status s = write_address_file(bundle, result.address);
-    if (s.ok()) s = spawn_server(flags, bundle, self, result.address, protocol, *fd);
+    if (s.ok()) {
+      absl::StatusOr<bool> child =
+          spawn_server(flags, bundle, self, result.address, protocol, *fd, launch);
+      if (child.ok() && *child) {
+        result.server = server_flags(flags, result.address, protocol);
+        return result;
+      }
+      s = child.status();
+    }
     close(*fd);
     if (!s.ok()) {
       unlink(path.c_str());

@@ -2,6 +2,7 @@
 // spawn the long-running server detached from containerd, and print the address.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,10 +26,22 @@ std::string socket_address(const std::string& containerd_address, const std::str
 // Go's filepath.Clean for absolute or relative slash paths (exposed for tests).
 std::string clean_path(const std::string& path);
 
+// How `start` makes the server process.
+enum class ServerLaunch {
+  // fork() the single-threaded `start` process: the child returns from start_shim() as the
+  // server (StartResult::server set) with no second exec. What the shim binary does.
+  kFork,
+  // fork() then exec `self` with -socket and -protocol (a server in another binary).
+  kExec,
+};
+
 struct StartResult {
   std::string address;   // unix://...
   bool spawned = false;  // false when a live shim of the group already serves it
   std::string protocol = "ttrpc";
+  // kFork only, in the child: this process is now the server, detached (own session, cwd =
+  // bundle, stdio on /dev/null, fd 3 set up, no other descriptor); serve these flags and exit.
+  std::optional<Flags> server;
 
   // What `start` prints: the plain address for ttrpc (every containerd reads it), the
   // version-2 JSON reply for grpc (containerd 1.7+).
@@ -42,15 +55,17 @@ struct StartResult {
 // A string that names no version counts as 1.x.
 bool containerd_takes_grpc_shims(std::string_view containerd_version);
 
-// Runs `start` in the bundle directory `bundle`: finds the group's live shim or spawns `self`
-// as the server (cwd = bundle, own session, stdio on /dev/null, `-socket` and `-protocol` set),
-// and writes `<bundle>/address`. ttrpc: the socket is bound here and handed over as fd 3.
+// Runs `start` in the bundle directory `bundle`: finds the group's live shim or spawns the
+// server (cwd = bundle, own session, stdio on /dev/null, `-socket` and `-protocol` set), and
+// writes `<bundle>/address`. ttrpc: the socket is bound here and handed over as fd 3.
 // grpc: the server binds it and reports readiness on a pipe at fd 3 (up to 10 s).
-// `socket_dir` is for tests.
+// kExec runs `self` as the server; kFork requires a single-threaded caller and returns twice
+// (see StartResult::server). `socket_dir` is for tests.
 absl::StatusOr<StartResult> start_shim(const Flags& flags, const std::string& bundle,
                                        const std::string& self,
                                        const std::string& protocol = "ttrpc",
-                                       const std::string& socket_dir = kSocketDir);
+                                       const std::string& socket_dir = kSocketDir,
+                                       ServerLaunch launch = ServerLaunch::kExec);
 
 // The instance binary the server execs for each container: kInstanceBinaryName in the
 // directory of `self` when it is an executable file there, else `self` (whose hidden

@@ -1,7 +1,9 @@
 // `start`: socket naming, grouping, the address file, reuse of a live shim, spawning.
 #include "shim/cli/bootstrap.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,6 +145,67 @@ TEST(Bootstrap, GrpcShimsOnlyForContainerd1) {
   EXPECT_TRUE(containerd_takes_grpc_shims("v"));
   EXPECT_TRUE(containerd_takes_grpc_shims("2"));  // no dot: not a version
   EXPECT_TRUE(containerd_takes_grpc_shims("unknown"));
+}
+
+// What a forked server starts with, as text (run in the child before it leaves).
+std::string forked_server_report(const StartResult& r) {
+  char cwd[4096] = "";
+  char fd0[256] = "";
+  if (getcwd(cwd, sizeof cwd) == nullptr) cwd[0] = 0;
+  ssize_t n = readlink("/proc/self/fd/0", fd0, sizeof fd0 - 1);
+  fd0[n > 0 ? n : 0] = 0;
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  struct stat st;
+  std::string fd3 = fstat(3, &st) != 0     ? "closed"
+                    : S_ISFIFO(st.st_mode) ? "pipe"
+                    : getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening
+                        ? "listener"
+                        : "other";
+  std::string open_fds;
+  for (int fd = 4; fd < 1024; ++fd) {
+    if (fcntl(fd, F_GETFD) >= 0) open_fds += std::to_string(fd) + " ";
+  }
+  return "session=" + std::to_string(getsid(0) == getpid()) + " cwd=" + cwd + " fd0=" + fd0 +
+         " fd3=" + fd3 + " other fds=[" + open_fds + "] socket=" + r.server->socket +
+         " protocol=" + r.server->protocol + " action=" + r.server->action + " id=" + r.server->id;
+}
+
+TEST_F(StartTest, ForkedServerIsDetachedWithOnlyItsListener) {
+  std::string sockets = dir_ + "/s";
+  int stray = open("/dev/null", O_RDONLY);  // inherited by the fork, not by an exec'd server
+  flags_.action = "start";
+  absl::StatusOr<StartResult> r =
+      start_shim(flags_, bundle_, "/nonexistent", "ttrpc", sockets, ServerLaunch::kFork);
+  if (r.ok() && r->server) {  // the forked server: report, then leave without gtest's exit
+    std::string report = forked_server_report(*r);
+    write_file_atomically(bundle_, "report", report).IgnoreError();
+    _exit(0);
+  }
+  close(stray);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->spawned);
+  EXPECT_EQ(*support::read_text_file(bundle_ + "/address"), r->address);
+  EXPECT_EQ(wait_file("report"), "session=1 cwd=" + bundle_ + " fd0=/dev/null fd3=listener " +
+                                     "other fds=[] socket=" + r->address +
+                                     " protocol=ttrpc action= id=c1");
+}
+
+TEST_F(StartTest, ForkedGrpcServerReportsReadinessOnFd3) {
+  absl::StatusOr<StartResult> r =
+      start_shim(flags_, bundle_, "/nonexistent", "grpc", dir_ + "/s", ServerLaunch::kFork);
+  if (r.ok() && r->server) {
+    std::string report = forked_server_report(*r);
+    write_file_atomically(bundle_, "report", report).IgnoreError();
+    char ready = '1';
+    _exit(write(3, &ready, 1) == 1 ? 0 : 1);  // as the gRPC transport does once it listens
+  }
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->spawned);
+  EXPECT_EQ(*support::read_text_file(bundle_ + "/bootstrap.json"), r->reply());
+  EXPECT_EQ(wait_file("report"), "session=1 cwd=" + bundle_ + " fd0=/dev/null fd3=pipe " +
+                                     "other fds=[] socket=" + r->address +
+                                     " protocol=grpc action= id=c1");
 }
 
 TEST_F(StartTest, ReplacesADeadShimsSocket) {

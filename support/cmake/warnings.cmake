@@ -36,8 +36,9 @@ function(ws_test name label)
   gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
 endfunction()
 
-# ws_static_deps(TARGET...): link these programs against the archives of abseil, gRPC, protobuf,
-# OpenSSL, re2, c-ares and zlib (fast start-up; see support/scripts/link-static-deps.sh).
+# ws_static_deps(TARGET... [STATIC_RUNTIME]): link these programs against the archives of abseil,
+# gRPC, protobuf, OpenSSL, re2, c-ares and zlib (fast start-up; see
+# support/scripts/link-static-deps.sh); STATIC_RUNTIME: libstdc++ and libgcc too.
 # WS_STATIC_DEPS=OFF keeps the shared libraries; so do sanitizer builds by default:
 # LeakSanitizer's thread scan crashes at exit ("Tracer caught signal 11") in a program with a
 # static abseil that has dlopened the codegen plugin, which brings the shared one.
@@ -49,8 +50,12 @@ option(WS_STATIC_DEPS
        "Link start-up-critical programs (the shim, wasmrun, wasmc) with static abseil, gRPC, ..."
        ${ws_static_deps_default})
 function(ws_static_deps)
+  cmake_parse_arguments(WSD "STATIC_RUNTIME" "" "" ${ARGN})
+  set(launcher "${CMAKE_SOURCE_DIR}/support/scripts/link-static-deps.sh")
+  if(WSD_STATIC_RUNTIME)
+    string(APPEND launcher " --static-runtime")
+  endif()
   if(WS_STATIC_DEPS)
-    set_target_properties(${ARGN} PROPERTIES
-      RULE_LAUNCH_LINK "${CMAKE_SOURCE_DIR}/support/scripts/link-static-deps.sh")
+    set_target_properties(${WSD_UNPARSED_ARGUMENTS} PROPERTIES RULE_LAUNCH_LINK "${launcher}")
   endif()
 endfunction()

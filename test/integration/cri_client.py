@@ -62,15 +62,24 @@ def cmdline(pid):
         return []
 
 
+def session_leader(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[3]) == int(pid)
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def shim_servers():
-    """pids of shim server processes of our containerd: those with -socket (not a passing
-    `start` or `delete` invocation; instance processes carry no -address)."""
+    """pids of shim server processes of our containerd: the session leaders among the shim
+    processes naming it (a passing `start` or `delete` invocation is none; the server `start`
+    forks keeps start's command line; instance processes carry no -address)."""
     out = []
     for d in os.listdir("/proc"):
         if d.isdigit():
             argv = cmdline(d)
             if (argv and argv[0].endswith(b"containerd-shim-wasm-v1")
-                    and CTRD_SOCK.encode() in argv and b"-socket" in argv):
+                    and CTRD_SOCK.encode() in argv and session_leader(d)):
                 out.append(int(d))
     return out
 

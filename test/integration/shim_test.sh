@@ -169,7 +169,10 @@ fi
 ctrx run -d "${RT[@]}" "$IMG" t8b /spin.wasm >/dev/null 2>&1
 for _ in $(seq 1 100); do ctrx tasks ls | grep -q "^t8b .*RUNNING" && break; sleep 0.05; done
 ipid=$(ctrx tasks ls | awk '$1=="t8b"{print $2}')
-pkill -9 -f "^/[^ ]*containerd-shim-wasm-v1 .*-id t8b -address $WS_CTRD_SOCK "
+# The server is the instance's parent (forked by `start`: it keeps start's command line).
+spid=$(awk '{print $4}' "/proc/$ipid/stat" 2>/dev/null)
+[[ -n "$spid" && "$(readlink "/proc/$spid/exe")" == */containerd-shim-wasm-v1 ]] && kill -9 "$spid"
+check "the instance's parent is the shim server" $?  "pid=$ipid parent=$spid"
 for _ in $(seq 1 60); do kill -0 "$ipid" 2>/dev/null || break; sleep 0.1; done
 check "after a shim crash, delete kills the instance process" \
   $([[ -n "$ipid" ]] && ! kill -0 "$ipid" 2>/dev/null; echo $?) "pid=$ipid"
