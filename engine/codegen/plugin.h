@@ -1,8 +1,10 @@
 // The codegen plugin's contract: libwasmshim-codegen.so (the only binary linking libLLVM) exports
 // one C entry point returning a versioned table of the compile entry points; the engine dlopens
 // it on its first compile (loader.cpp), so programs that only load cached artifacts never map
-// LLVM. Both sides are built from the same tree with the same toolchain and share abseil and
-// libstdc++ as shared libraries, so C++ types (absl::Status, shared_ptr) cross the boundary.
+// LLVM. Both sides are built from the same tree with the same toolchain, so C++ types
+// (absl::Status, std::string, shared_ptr) cross the boundary: where the program links abseil and
+// libstdc++ statically (WS_STATIC_DEPS) and the plugin uses the shared libraries, the two copies
+// are the same versions with the same layouts, and both allocate through glibc's malloc.
 #pragma once
 
 #include <cstddef>
