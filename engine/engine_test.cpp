@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 
 #include "test/fixtures/scale_loop_wat.h"
@@ -221,6 +222,42 @@ TEST(Engine, InterruptStopsACountedLoopNest) {
   ASSERT_NE(f.instance, nullptr);
   Outcome o = call_interrupted(f, "spin");
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
+// Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
+// whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
+TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
+  Fixture f(R"((module
+    (func (export "mul1") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 1)))
+    (func (export "divm1") (param f64) (result f64) (f64.div (local.get 0) (f64.const -1)))
+    (func (export "sub0") (param f64) (result f64) (f64.sub (local.get 0) (f64.const 0)))
+    (func (export "neg0") (param f64) (result f64) (f64.sub (f64.const -0) (local.get 0)))
+    (func (export "mul") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 0.01)))
+    (func (export "div") (param f64) (result f64) (f64.div (f64.const 0.01) (local.get 0)))
+    (func (export "add") (param f64) (result f64) (f64.add (local.get 0) (f64.const 2.5)))
+    (func (export "mul1f") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 1)))
+    (func (export "mulf") (param f32) (result f32) (f32.mul (f32.const 0.5) (local.get 0)))))");
+  ASSERT_NE(f.instance, nullptr);
+  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
+  for (const char* name : {"mul1", "divm1", "sub0", "neg0", "mul", "div", "add"}) {
+    abi::RawValue arg{};
+    std::memcpy(arg.bytes, &snan, 8);
+    Outcome o = f.call(name, {arg});
+    ASSERT_TRUE(o.returned()) << name;
+    uint64_t bits = 0;
+    std::memcpy(&bits, o.results[0].bytes, 8);
+    EXPECT_EQ(bits & quiet, quiet) << name << std::hex << ": 0x" << bits;
+  }
+  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
+  for (const char* name : {"mul1f", "mulf"}) {
+    abi::RawValue arg{};
+    std::memcpy(arg.bytes, &snanf, 4);
+    Outcome o = f.call(name, {arg});
+    ASSERT_TRUE(o.returned()) << name;
+    uint32_t bits = 0;
+    std::memcpy(&bits, o.results[0].bytes, 4);
+    EXPECT_EQ(bits & quietf, quietf) << name << std::hex << ": 0x" << bits;
+  }
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a

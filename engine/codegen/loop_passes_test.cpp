@@ -12,8 +12,6 @@
 
 #include "engine/codegen/emitter.h"
 #include "engine/codegen/ir_test_util.h"
-#include "engine/decode/decoder.h"
-#include "engine/validate/validator.h"
 #include "test/fixtures/scale_loop_wat.h"
 #include "test/fixtures/wat.h"
 
@@ -39,20 +37,9 @@ bool has_check(const llvm::Loop& loop) {
 
 // Compiles the one function of `wat` at `level` and describes its loops.
 LoopShape shape(const std::string& wat, int level = 2) {
-  HostIr h = parse_host_ir("");
-  if (!h.mod) return {};
-  auto m = decode_module(ws::testing::wat_to_wasm(wat));
-  EXPECT_TRUE(m.ok()) << m.status();
-  if (!m.ok()) return {};
-  auto info = validate_module(*m);
-  EXPECT_TRUE(info.ok()) << info.status();
-  if (!info.ok()) return {};
-  ModuleEnv env(*m, *info, *h.ctx, *h.mod);
-  uint32_t index = m->num_imported_funcs + static_cast<uint32_t>(m->codes.size()) - 1;
-  absl::Status s = FunctionEmitter(env, index).emit();
-  EXPECT_TRUE(s.ok()) << s;
-  optimize(*h.mod, h.tm.get(), level);
-  llvm::Function* f = env.function(index);
+  EmittedIr ir = emit_wat(wat, level);
+  if (!ir.fn) return {};
+  llvm::Function* f = ir.fn;
   if (std::getenv("WS_DUMP_IR")) f->print(llvm::errs());
   llvm::DominatorTree dt(*f);
   llvm::LoopInfo li(dt);
