@@ -224,6 +224,18 @@ TEST(Engine, InterruptStopsACountedLoopNest) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
+TEST(Engine, InterruptStopsALoopThatCallsEveryIteration) {
+  // The loop's own check is dropped at -O2 (a call on every iteration); $g's entry check stops it.
+  Fixture f(R"((module
+    (func $g (param i32) (result i32) (i32.xor (local.get 0) (i32.const 5)))
+    (func (export "spin") (result i32) (local $s i32)
+      (loop $l (local.set $s (call $g (local.get $s))) (br $l))
+      (local.get $s))))");
+  ASSERT_NE(f.instance, nullptr);
+  Outcome o = call_interrupted(f, "spin");
+  EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
 // Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
 // whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
 TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {

@@ -2,6 +2,7 @@
 // vectoriser behind a no-wrap and in-bounds test (loop_passes.h).
 #include "engine/codegen/loop_passes.h"
 
+#include <llvm/ADT/StringExtras.h>
 #include <llvm/Analysis/AssumptionCache.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ScalarEvolution.h>
@@ -99,14 +100,52 @@ void remove_check(const Check& c) {
   if (flag->use_empty()) flag->eraseFromParent();
 }
 
+// A direct call to a defined Wasm function ("ws_f<index>", or a lazily compiled body
+// "ws_f<index>.body"): its prologue checks the stack limit, which an interrupt sets to the
+// maximum, so the call observes the interrupt flag as a loop check would.
+bool calls_checked_function(const llvm::Instruction& i) {
+  const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+  const llvm::Function* callee = call ? call->getCalledFunction() : nullptr;
+  if (!callee || callee->isIntrinsic()) return false;
+  llvm::StringRef name = callee->getName();
+  return name.consume_front("ws_f") && !name.empty() && llvm::isDigit(name.front());
+}
+
+// True when every iteration of `loop` runs such a call: the call's block dominates every latch.
+bool every_iteration_calls(const llvm::Loop& loop, const llvm::DominatorTree& dt) {
+  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+  loop.getLoopLatches(latches);
+  if (latches.empty()) return false;
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    bool dominates_latches = true;
+    for (llvm::BasicBlock* latch : latches) dominates_latches &= dt.dominates(bb, latch);
+    if (!dominates_latches) continue;
+    for (const llvm::Instruction& i : *bb) {
+      if (calls_checked_function(i)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 llvm::PreservedAnalyses CountedLoopChecksPass::run(llvm::Function& f,
                                                    llvm::FunctionAnalysisManager& fam) {
   auto& li = fam.getResult<llvm::LoopAnalysis>(f);
   auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   bool changed = false;
   for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    if (every_iteration_calls(*loop, dt)) {
+      // Only this loop's own checks: those of inner loops are in their own blocks.
+      for (const Check& c : interrupt_checks(*loop)) {
+        if (li.getLoopFor(c.branch->getParent()) != loop) continue;
+        remove_check(c);
+        changed = true;
+      }
+      se.forgetLoop(loop);
+      continue;
+    }
     if (!loop->isInnermost() || calls_anything(*loop)) continue;
     std::vector<Check> checks = interrupt_checks(*loop);
     if (checks.empty() || !fits_32_bits(se, se.getSymbolicMaxBackedgeTakenCount(loop))) continue;

@@ -1,5 +1,5 @@
-// IR passes for the loops of emitted Wasm: counted loops without interrupt checks, and linear
-// memory accesses versioned so that LLVM's loop vectoriser can see consecutive addresses.
+// IR passes for the loops of emitted Wasm: counted and calling loops without interrupt checks,
+// and linear memory accesses versioned so that LLVM's loop vectoriser sees consecutive addresses.
 #pragma once
 
 #include <llvm/IR/PassManager.h>
@@ -9,7 +9,9 @@ namespace ws::engine::codegen {
 // Removes the interrupt check (volatile flag load, branch to ws_rt_interrupted) from innermost
 // loops that call nothing and whose backedge count SCEV bounds by 2^32 - 1: such a loop ends
 // after at most 2^32 iterations, and the check of its enclosing loop or of the next function
-// entry observes the flag. Every other loop keeps its check.
+// entry observes the flag. A loop (at any depth) that calls a defined Wasm function on every
+// iteration loses its own check too: the callee's prologue stack check observes an interrupt
+// (which sets the stack limit to the maximum). Every other loop keeps its check.
 class CountedLoopChecksPass : public llvm::PassInfoMixin<CountedLoopChecksPass> {
  public:
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);

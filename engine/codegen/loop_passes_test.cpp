@@ -133,17 +133,67 @@ TEST(CountedLoops, LoopWithoutComputableTripCountKeepsItsCheck) {
   EXPECT_EQ(skip.innermost_with_check, 1);
 }
 
-TEST(CountedLoops, LoopWithACallKeepsItsCheck) {
+TEST(CountedLoops, LoopWithAConditionalCallKeepsItsCheck) {
+  // Iterations with an odd $j call nothing: no function entry checks the flag for them.
   LoopShape s = shape(R"((module
     (func $g (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
     (func (export "calls") (param $n i32) (result i32) (local $j i32) (local $s i32)
       (loop $l
-        (local.set $s (i32.add (local.get $s) (call $g (local.get $j))))
+        (if (i32.eqz (i32.and (local.get $j) (i32.const 1)))
+          (then (local.set $s (i32.add (local.get $s) (call $g (local.get $j))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $l (i32.lt_s (local.get $j) (local.get $n))))
+        (br_if $l (i32.ne (local.get $j) (local.get $n))))
       (local.get $s))))");
   EXPECT_EQ(s.loops, 1);
   EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(CountedLoops, LoopCallingAnImportKeepsItsCheck) {
+  // A host function has no prologue check.
+  LoopShape s = shape(R"((module
+    (import "env" "g" (func $g (param i32) (result i32)))
+    (func (export "calls") (param $n i32) (result i32) (local $j i32) (local $s i32)
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (call $g (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $l (i32.ne (local.get $j) (local.get $n))))
+      (local.get $s))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(CountedLoops, LoopCallingAWasmFunctionEveryIterationLeavesTheCheckToItsEntry) {
+  // fib's shape: the loop's own check is redundant with the stack check at $fib's entry, which
+  // an interrupt trips too. In a nest, the outer loop runs the inner one, hence a call, on every
+  // iteration as well.
+  LoopShape s = shape(R"((module
+    (func $fib (export "fib") (param $n i32) (result i64) (local $s i64)
+      (if (i32.lt_s (local.get $n) (i32.const 2))
+        (then (return (i64.extend_i32_s (local.get $n)))))
+      (loop $l
+        (local.set $s (i64.add (local.get $s)
+                               (call $fib (i32.sub (local.get $n) (i32.const 1)))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+        (br_if $l (i32.ge_s (local.get $n) (i32.const 2))))
+      (i64.add (local.get $s) (i64.extend_i32_s (local.get $n))))))");
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_without_check, 1);
+  EXPECT_EQ(s.innermost_with_check, 0);
+  LoopShape nest = shape(R"((module
+    (func $g (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func (export "nest") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+      (loop $outer
+        (local.set $j (i32.const 0))
+        (loop $inner
+          (local.set $s (call $g (local.get $s)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $inner (i32.lt_s (local.get $j) (local.get $n))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $outer (i32.lt_s (local.get $i) (local.get $n))))
+      (local.get $s))))");
+  EXPECT_EQ(nest.loops, 2);
+  EXPECT_EQ(nest.innermost_without_check, 1);
+  EXPECT_EQ(nest.outer_without_check, 1);
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h): versioned, and the fast copy vectorised; a
