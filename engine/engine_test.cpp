@@ -236,6 +236,23 @@ TEST(Engine, InterruptStopsALoopThatCallsEveryIteration) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
+TEST(Engine, ScanLoopRunsOffLinearMemoryAndTraps) {
+  // A scan loop without its interrupt check (-O2, memory below 4 GiB): downwards from 64 its
+  // i32 address wraps to 0xfffffffc, where the load traps.
+  Fixture f(R"((module (memory 1)
+    (func (export "scan") (param $p i32) (result i32)
+      (loop $next
+        (br_if $next (i32.eqz (i32.load (local.tee $p (i32.sub (local.get $p) (i32.const 4)))))))
+      (local.get $p))
+    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))");
+  ASSERT_NE(f.instance, nullptr);
+  EXPECT_EQ(f.call("scan", {raw_i32(64)}).trap.code, TrapCode::kOutOfBoundsMemory);
+  f.call("set", {raw_i32(8), raw_i32(1)});
+  Outcome o = f.call("scan", {raw_i32(64)});
+  ASSERT_TRUE(o.returned());
+  EXPECT_EQ(raw_as_i32(o.results[0]), 8);
+}
+
 // Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
 // whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
 TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {

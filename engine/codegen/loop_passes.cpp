@@ -21,6 +21,7 @@
 #include <llvm/Transforms/Utils/ScalarEvolutionExpander.h>
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -434,6 +435,46 @@ llvm::Loop* version(llvm::Loop* loop, llvm::Value* ok, llvm::DominatorTree& dt,
   return slow;
 }
 
+// Scan loops (scan_loop_checks below): at most 2^16 bytes per step, which bounds the memories
+// for which the argument holds to 2^32 - 2^16 bytes.
+constexpr int64_t kMaxScanStep = int64_t{1} << 16;
+constexpr uint64_t kMaxScanMemoryBytes = (uint64_t{1} << 32) - (uint64_t{1} << 16);
+
+bool dominates_all(const llvm::DominatorTree& dt, const llvm::BasicBlock* bb,
+                   const llvm::SmallVectorImpl<llvm::BasicBlock*>& latches) {
+  for (llvm::BasicBlock* latch : latches) {
+    if (!dt.dominates(bb, latch)) return false;
+  }
+  return !latches.empty();
+}
+
+// A linear-memory access that every iteration of `loop` performs (its block dominates every
+// latch), at zext(i32 recurrence of `loop`) + offset with a constant step, 0 < |step| <= 2^16.
+std::optional<LinearAccess> stepping_access(const llvm::Loop& loop, llvm::ScalarEvolution& se,
+                                            const llvm::DominatorTree& dt,
+                                            const llvm::DataLayout& dl) {
+  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+  loop.getLoopLatches(latches);
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    if (!dominates_all(dt, bb, latches)) continue;
+    for (llvm::Instruction& i : *bb) {
+      if (!llvm::isa<llvm::LoadInst>(i) && !llvm::isa<llvm::StoreInst>(i)) continue;
+      std::optional<LinearAccess> a = linear_access(i, loop, se, dl);
+      if (a && a->step != 0 && a->step >= -kMaxScanStep && a->step <= kMaxScanStep) return a;
+    }
+  }
+  return std::nullopt;
+}
+
+// The outermost loop around `loop` (itself included) whose blocks call nothing: a memory's size
+// read in its preheader holds until control leaves it.
+llvm::Loop* outermost_call_free(llvm::Loop* loop) {
+  while (loop->getParentLoop() && !calls_anything(*loop->getParentLoop())) {
+    loop = loop->getParentLoop();
+  }
+  return loop;
+}
+
 // In the original loop, now known not to wrap, each address becomes base + (a 64-bit
 // recurrence without wrap) + offset, which the vectoriser recognises as consecutive.
 void widen_addresses(const Candidate& c, llvm::ScalarEvolution& se, const llvm::DataLayout& dl) {
@@ -522,6 +563,48 @@ llvm::PreservedAnalyses MemoryVersioningPass::run(llvm::Function& f,
     llvm::addStringMetadataToLoop(slow, "llvm.loop.interleave.count", 1);
     se.forgetLoop(loop);
     widen_addresses(*c, se, dl);
+    changed = true;
+  }
+  return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
+                                                llvm::FunctionAnalysisManager& fam) {
+  auto& li = fam.getResult<llvm::LoopAnalysis>(f);
+  auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
+  auto& ac = fam.getResult<llvm::AssumptionAnalysis>(f);
+  const llvm::DataLayout& dl = f.getDataLayout();
+  std::vector<llvm::Loop*> loops;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    if (loop->isInnermost() && !calls_anything(*loop) && !interrupt_checks(*loop).empty()) {
+      loops.push_back(loop);
+    }
+  }
+  bool changed = false;
+  // One size test per memory record and call-free nest, in the nest's preheader.
+  std::map<std::pair<llvm::Loop*, llvm::Value*>, llvm::Value*> small_memory;
+  for (llvm::Loop* loop : loops) {
+    llvm::Loop* nest = outermost_call_free(loop);
+    changed |= llvm::simplifyLoop(nest, &dt, &li, &se, &ac, nullptr, false);
+    changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, false);
+    changed |= llvm::formLCSSA(*loop, dt, &li, &se);
+    if (!loop->getLoopPreheader() || !nest->getLoopPreheader()) continue;
+    std::optional<LinearAccess> a = stepping_access(*loop, se, dt, dl);
+    if (!a) continue;
+    llvm::Value*& ok = small_memory[{nest, a->record}];
+    if (!ok) {
+      llvm::IRBuilder<> b(nest->getLoopPreheader()->getTerminator());
+      llvm::Value* size = b.CreateLoad(
+          b.getInt64Ty(),
+          b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), a->record, abi::kMemorySizeOffset),
+          "ws.scan.size");
+      ok = b.CreateICmpULE(size, b.getInt64(kMaxScanMemoryBytes), "ws.scan.small");
+    }
+    version(loop, ok, dt, li);
+    for (const Check& c : interrupt_checks(*loop)) remove_check(c);
+    dt.recalculate(f);
+    se.forgetLoop(loop);
     changed = true;
   }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();

@@ -17,6 +17,19 @@ class CountedLoopChecksPass : public llvm::PassInfoMixin<CountedLoopChecksPass> 
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
 };
 
+// Scan loops: innermost loops that call nothing and keep their check (no bound on their trip
+// count, e.g. while (a[i] < pivot) ++i) but access linear memory on every iteration at
+// zext(i32 recurrence) + offset with a constant step of at most 2^16 bytes. Within 2^32
+// iterations that i32 address takes a value in [2^32 - |step|, 2^32), where the access traps
+// (guard page or explicit check) when the memory has at most 2^32 - 2^16 bytes, so the loop
+// ends or traps within 2^32 iterations like a counted loop. Such a loop is versioned on the
+// memory's size, read in the preheader of the outermost call-free loop around it (nothing in
+// there can grow the memory): the copy for small memories has no check, the other keeps it.
+class ScanLoopChecksPass : public llvm::PassInfoMixin<ScanLoopChecksPass> {
+ public:
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
+};
+
 // Versions innermost single-exit loops without calls whose every linear-memory access is at
 // zext(i32 affine address) + constant: a test in the preheader proves that no access address
 // wraps at 2^32 and that every access is inside the memory's current size; then the original

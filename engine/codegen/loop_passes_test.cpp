@@ -196,6 +196,50 @@ TEST(CountedLoops, LoopCallingAWasmFunctionEveryIterationLeavesTheCheckToItsEntr
   EXPECT_EQ(nest.outer_without_check, 1);
 }
 
+// sort's partition scan: no trip count, but an i32 address that steps 4 bytes per iteration.
+constexpr char kScan[] = R"((module (memory 1)
+  (func (export "scan") (param $p i32) (param $v i32) (result i32)
+    (loop $next
+      (br_if $next (i32.lt_s (i32.load (local.tee $p (i32.add (local.get $p) (i32.const 4))))
+                             (local.get $v))))
+    (local.get $p))))";
+
+TEST(ScanLoops, ScanOverLinearMemoryLosesItsCheckForMemoriesBelow4GiB) {
+  // The copy run for a memory of at most 2^32 - 2^16 bytes has no check; the other keeps it.
+  LoopShape s = shape(kScan);
+  EXPECT_EQ(s.loops, 2);
+  EXPECT_EQ(s.innermost_without_check, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(ScanLoops, LevelOneKeepsTheCheck) {
+  LoopShape s = shape(kScan, 1);
+  EXPECT_EQ(s.loops, 1);
+  EXPECT_EQ(s.innermost_with_check, 1);
+}
+
+TEST(ScanLoops, ScanWithoutASteppingAccessOnEveryIterationKeepsItsCheck) {
+  // The load happens on odd iterations only; and a step of 2^17 bytes can jump over the
+  // last 2^16 bytes of the address space.
+  LoopShape sometimes = shape(R"((module (memory 1)
+    (func (export "scan") (param $p i32) (param $v i32) (result i32)
+      (loop $next
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $next (i32.eqz (i32.and (local.get $p) (i32.const 4))))
+        (br_if $next (i32.lt_s (i32.load (local.get $p)) (local.get $v))))
+      (local.get $p))))");
+  EXPECT_EQ(sometimes.innermost_without_check, 0);
+  LoopShape wide = shape(R"((module (memory 1)
+    (func (export "scan") (param $p i32) (param $v i32) (result i32)
+      (loop $next
+        (br_if $next (i32.lt_s (i32.load (local.tee $p (i32.add (local.get $p)
+                                                                (i32.const 131072))))
+                               (local.get $v))))
+      (local.get $p))))");
+  EXPECT_EQ(wide.loops, 1);
+  EXPECT_EQ(wide.innermost_with_check, 1);
+}
+
 // The scale loop (test/fixtures/scale_loop_wat.h): versioned, and the fast copy vectorised; a
 // slow copy keeps the scalar accesses.
 const std::string kAxpy = std::string("(module (memory 1)") + ws::testing::kScaleLoopFunc + ")";

@@ -38,6 +38,7 @@ llvm::FunctionPassManager wasm_function_pipeline(int level) {
     lpm.addPass(llvm::LICMPass(llvm::LICMOptions()));
     fpm.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(lpm), /*UseMemorySSA=*/true));
     fpm.addPass(CountedLoopChecksPass());
+    fpm.addPass(ScanLoopChecksPass());
     fpm.addPass(MemoryVersioningPass());
     fpm.addPass(llvm::LoopVectorizePass());
     fpm.addPass(llvm::VectorCombinePass());
@@ -70,6 +71,7 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
     pb.registerVectorizerStartEPCallback(
         [](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
           fpm.addPass(CountedLoopChecksPass());
+          fpm.addPass(ScanLoopChecksPass());
           fpm.addPass(MemoryVersioningPass());
         });
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(mod, mam);
