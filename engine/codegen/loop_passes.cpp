@@ -21,6 +21,7 @@
 #include <llvm/Transforms/Utils/ScalarEvolutionExpander.h>
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -608,6 +609,31 @@ llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
     changed = true;
   }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+llvm::PreservedAnalyses RedundantLoopChecksPass::run(llvm::Function& f,
+                                                     llvm::FunctionAnalysisManager& fam) {
+  auto& li = fam.getResult<llvm::LoopAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
+  std::vector<Check> redundant;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+    loop->getLoopLatches(latches);
+    std::vector<Check> own;
+    for (const Check& c : interrupt_checks(*loop)) {
+      if (li.getLoopFor(c.branch->getParent()) == loop) own.push_back(c);
+    }
+    // The first check (in block order) whose block dominates every latch stays.
+    auto kept = std::find_if(own.begin(), own.end(), [&](const Check& c) {
+      return dominates_all(dt, c.branch->getParent(), latches);
+    });
+    if (kept == own.end()) continue;
+    for (auto it = own.begin(); it != own.end(); ++it) {
+      if (it != kept) redundant.push_back(*it);
+    }
+  }
+  for (const Check& c : redundant) remove_check(c);
+  return redundant.empty() ? llvm::PreservedAnalyses::all() : llvm::PreservedAnalyses::none();
 }
 
 }  // namespace ws::engine::codegen

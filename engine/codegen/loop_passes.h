@@ -30,6 +30,15 @@ class ScanLoopChecksPass : public llvm::PassInfoMixin<ScanLoopChecksPass> {
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
 };
 
+// One interrupt check per loop iteration is enough: when a check in a loop's own blocks (not
+// its subloops') dominates every latch, the loop's other own checks go. Loop rotation leaves
+// such duplicates: the header's check copied into the guard before an inner loop, which then
+// runs in every iteration of the enclosing loop besides the enclosing loop's own check.
+class RedundantLoopChecksPass : public llvm::PassInfoMixin<RedundantLoopChecksPass> {
+ public:
+  llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager& fam);
+};
+
 // Versions innermost single-exit loops without calls whose every linear-memory access is at
 // zext(i32 affine address) + constant: a test in the preheader proves that no access address
 // wraps at 2^32 and that every access is inside the memory's current size; then the original

@@ -8,7 +8,9 @@
 #include <llvm/IR/Instructions.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "engine/codegen/emitter.h"
 #include "engine/codegen/ir_test_util.h"
@@ -22,7 +24,9 @@ struct LoopShape {
   int loops = 0;
   int innermost_with_check = 0, innermost_without_check = 0;
   int outer_with_check = 0, outer_without_check = 0;
-  int vector_ops = 0;  // instructions producing a vector value
+  int vector_ops = 0;      // instructions producing a vector value
+  int own_checks = 0;      // flag loads, counted in the innermost loop that holds them
+  int max_own_checks = 0;  // the most flag loads one loop holds in its own blocks
 };
 
 bool has_check(const llvm::Loop& loop) {
@@ -53,8 +57,17 @@ LoopShape shape(const std::string& wat, int level = 2) {
       ++(check ? out.outer_with_check : out.outer_without_check);
     }
   }
+  std::map<llvm::Loop*, int> own;
   for (llvm::BasicBlock& bb : *f) {
-    for (llvm::Instruction& i : bb) out.vector_ops += i.getType()->isVectorTy() ? 1 : 0;
+    for (llvm::Instruction& i : bb) {
+      out.vector_ops += i.getType()->isVectorTy() ? 1 : 0;
+      auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
+      if (load && load->isVolatile() && li.getLoopFor(&bb)) ++own[li.getLoopFor(&bb)];
+    }
+  }
+  for (auto& [loop, n] : own) {
+    out.own_checks += n;
+    out.max_own_checks = std::max(out.max_own_checks, n);
   }
   return out;
 }
@@ -238,6 +251,25 @@ TEST(ScanLoops, ScanWithoutASteppingAccessOnEveryIterationKeepsItsCheck) {
       (local.get $p))))");
   EXPECT_EQ(wide.loops, 1);
   EXPECT_EQ(wide.innermost_with_check, 1);
+}
+
+TEST(RedundantChecks, OneCheckPerIterationOfEachLoop) {
+  // sort's partition: an outer loop around a while-shaped scan. Rotating the scan copies its
+  // header, check included, into a guard in the outer loop, next to the outer loop's own check.
+  LoopShape s = shape(R"((module (memory 1)
+    (func (export "part") (param $i i32) (param $j i32) (param $v i32) (result i32)
+      (loop $outer
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (block $done
+          (loop $scan
+            (br_if $done (i32.le_s (i32.load (local.get $j)) (local.get $v)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 4)))
+            (br $scan)))
+        (br_if $outer (i32.lt_u (local.get $i) (local.get $j))))
+      (local.get $i))))");
+  EXPECT_GE(s.loops, 2);
+  EXPECT_EQ(s.outer_with_check, 1);
+  EXPECT_EQ(s.max_own_checks, 1);
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h): versioned, and the fast copy vectorised; a

@@ -39,6 +39,7 @@ llvm::FunctionPassManager wasm_function_pipeline(int level) {
     fpm.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(lpm), /*UseMemorySSA=*/true));
     fpm.addPass(CountedLoopChecksPass());
     fpm.addPass(ScanLoopChecksPass());
+    fpm.addPass(RedundantLoopChecksPass());
     fpm.addPass(MemoryVersioningPass());
     fpm.addPass(llvm::LoopVectorizePass());
     fpm.addPass(llvm::VectorCombinePass());
@@ -72,6 +73,7 @@ void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level) {
         [](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
           fpm.addPass(CountedLoopChecksPass());
           fpm.addPass(ScanLoopChecksPass());
+          fpm.addPass(RedundantLoopChecksPass());
           fpm.addPass(MemoryVersioningPass());
         });
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(mod, mam);
