@@ -586,13 +586,14 @@ llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
   // One size test per memory record and call-free nest, in the nest's preheader.
   std::map<std::pair<llvm::Loop*, llvm::Value*>, llvm::Value*> small_memory;
   for (llvm::Loop* loop : loops) {
+    // The access first: most loops have none, and need no simplified form or LCSSA then.
+    std::optional<LinearAccess> a = stepping_access(*loop, se, dt, dl);
+    if (!a) continue;
     llvm::Loop* nest = outermost_call_free(loop);
     changed |= llvm::simplifyLoop(nest, &dt, &li, &se, &ac, nullptr, false);
     changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, false);
     changed |= llvm::formLCSSA(*loop, dt, &li, &se);
     if (!loop->getLoopPreheader() || !nest->getLoopPreheader()) continue;
-    std::optional<LinearAccess> a = stepping_access(*loop, se, dt, dl);
-    if (!a) continue;
     llvm::Value*& ok = small_memory[{nest, a->record}];
     if (!ok) {
       llvm::IRBuilder<> b(nest->getLoopPreheader()->getTerminator());
