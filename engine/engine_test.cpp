@@ -289,6 +289,33 @@ TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
   }
 }
 
+TEST(Engine, FloatArithmeticWithAConstantFromALocalQuietsSignallingNans) {
+  // The 1.0 reaches the multiply only when -O2 promotes the local; x * 1.0 must still quiet.
+  Fixture f(R"((module
+    (func (export "m") (param f64) (result f64) (local $one f64)
+      (local.set $one (f64.const 1))
+      (f64.mul (local.get 0) (local.get $one)))
+    (func (export "s") (param f32) (result f32) (local $zero f32)
+      (f32.sub (local.get 0) (local.get $zero)))))");
+  ASSERT_NE(f.instance, nullptr);
+  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
+  abi::RawValue arg{};
+  std::memcpy(arg.bytes, &snan, 8);
+  Outcome o = f.call("m", {arg});
+  ASSERT_TRUE(o.returned());
+  uint64_t bits = 0;
+  std::memcpy(&bits, o.results[0].bytes, 8);
+  EXPECT_EQ(bits & quiet, quiet) << std::hex << "0x" << bits;
+  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
+  abi::RawValue argf{};
+  std::memcpy(argf.bytes, &snanf, 4);
+  Outcome of = f.call("s", {argf});
+  ASSERT_TRUE(of.returned());
+  uint32_t bitsf = 0;
+  std::memcpy(&bitsf, of.results[0].bytes, 4);
+  EXPECT_EQ(bitsf & quietf, quietf) << std::hex << "0x" << bitsf;
+}
+
 // The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a
 // test that every address stays in bounds without wrapping, plus plain accessors.
 constexpr char kGetSet[] = R"(
