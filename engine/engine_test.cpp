@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 
 #include "test/fixtures/scale_loop_wat.h"
@@ -221,6 +222,98 @@ TEST(Engine, InterruptStopsACountedLoopNest) {
   ASSERT_NE(f.instance, nullptr);
   Outcome o = call_interrupted(f, "spin");
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
+TEST(Engine, InterruptStopsALoopThatCallsEveryIteration) {
+  // The loop's own check is dropped at -O2 (a call on every iteration); $g's entry check stops it.
+  Fixture f(R"((module
+    (func $g (param i32) (result i32) (i32.xor (local.get 0) (i32.const 5)))
+    (func (export "spin") (result i32) (local $s i32)
+      (loop $l (local.set $s (call $g (local.get $s))) (br $l))
+      (local.get $s))))");
+  ASSERT_NE(f.instance, nullptr);
+  Outcome o = call_interrupted(f, "spin");
+  EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
+TEST(Engine, ScanLoopRunsOffLinearMemoryAndTraps) {
+  // A scan loop without its interrupt check (-O2, memory below 4 GiB): downwards from 64 its
+  // i32 address wraps to 0xfffffffc, where the load traps.
+  Fixture f(R"((module (memory 1)
+    (func (export "scan") (param $p i32) (result i32)
+      (loop $next
+        (br_if $next (i32.eqz (i32.load (local.tee $p (i32.sub (local.get $p) (i32.const 4)))))))
+      (local.get $p))
+    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))");
+  ASSERT_NE(f.instance, nullptr);
+  EXPECT_EQ(f.call("scan", {raw_i32(64)}).trap.code, TrapCode::kOutOfBoundsMemory);
+  f.call("set", {raw_i32(8), raw_i32(1)});
+  Outcome o = f.call("scan", {raw_i32(64)});
+  ASSERT_TRUE(o.returned());
+  EXPECT_EQ(raw_as_i32(o.results[0]), 8);
+}
+
+// Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
+// whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
+TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
+  Fixture f(R"((module
+    (func (export "mul1") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 1)))
+    (func (export "divm1") (param f64) (result f64) (f64.div (local.get 0) (f64.const -1)))
+    (func (export "sub0") (param f64) (result f64) (f64.sub (local.get 0) (f64.const 0)))
+    (func (export "neg0") (param f64) (result f64) (f64.sub (f64.const -0) (local.get 0)))
+    (func (export "mul") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 0.01)))
+    (func (export "div") (param f64) (result f64) (f64.div (f64.const 0.01) (local.get 0)))
+    (func (export "add") (param f64) (result f64) (f64.add (local.get 0) (f64.const 2.5)))
+    (func (export "mul1f") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 1)))
+    (func (export "mulf") (param f32) (result f32) (f32.mul (f32.const 0.5) (local.get 0)))))");
+  ASSERT_NE(f.instance, nullptr);
+  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
+  for (const char* name : {"mul1", "divm1", "sub0", "neg0", "mul", "div", "add"}) {
+    abi::RawValue arg{};
+    std::memcpy(arg.bytes, &snan, 8);
+    Outcome o = f.call(name, {arg});
+    ASSERT_TRUE(o.returned()) << name;
+    uint64_t bits = 0;
+    std::memcpy(&bits, o.results[0].bytes, 8);
+    EXPECT_EQ(bits & quiet, quiet) << name << std::hex << ": 0x" << bits;
+  }
+  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
+  for (const char* name : {"mul1f", "mulf"}) {
+    abi::RawValue arg{};
+    std::memcpy(arg.bytes, &snanf, 4);
+    Outcome o = f.call(name, {arg});
+    ASSERT_TRUE(o.returned()) << name;
+    uint32_t bits = 0;
+    std::memcpy(&bits, o.results[0].bytes, 4);
+    EXPECT_EQ(bits & quietf, quietf) << name << std::hex << ": 0x" << bits;
+  }
+}
+
+TEST(Engine, FloatArithmeticWithAConstantFromALocalQuietsSignallingNans) {
+  // The 1.0 reaches the multiply only when -O2 promotes the local; x * 1.0 must still quiet.
+  Fixture f(R"((module
+    (func (export "m") (param f64) (result f64) (local $one f64)
+      (local.set $one (f64.const 1))
+      (f64.mul (local.get 0) (local.get $one)))
+    (func (export "s") (param f32) (result f32) (local $zero f32)
+      (f32.sub (local.get 0) (local.get $zero)))))");
+  ASSERT_NE(f.instance, nullptr);
+  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
+  abi::RawValue arg{};
+  std::memcpy(arg.bytes, &snan, 8);
+  Outcome o = f.call("m", {arg});
+  ASSERT_TRUE(o.returned());
+  uint64_t bits = 0;
+  std::memcpy(&bits, o.results[0].bytes, 8);
+  EXPECT_EQ(bits & quiet, quiet) << std::hex << "0x" << bits;
+  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
+  abi::RawValue argf{};
+  std::memcpy(argf.bytes, &snanf, 4);
+  Outcome of = f.call("s", {argf});
+  ASSERT_TRUE(of.returned());
+  uint32_t bitsf = 0;
+  std::memcpy(&bitsf, of.results[0].bytes, 4);
+  EXPECT_EQ(bitsf & quietf, quietf) << std::hex << "0x" << bitsf;
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a

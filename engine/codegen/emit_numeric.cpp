@@ -186,19 +186,24 @@ llvm::Value* FunctionEmitter::binary(Opcode op, llvm::Value* lhs, llvm::Value* r
   }
 }
 
-// LLVM folds x * 1.0, x - 0.0, -0.0 - x and the like to x or -x, which would pass a signalling
-// NaN through unquieted; Wasm wants an arithmetic NaN. With one constant operand, a NaN in the
-// other takes the x + x path, which quiets it (LLVM does not fold x + x away).
+// LLVM folds x * 1.0, x / -1.0, x - 0.0, -0.0 - x and the like to x or -x, which would pass a
+// signalling NaN through unquieted; Wasm wants an arithmetic NaN. Those folds (InstSimplify,
+// InstCombine, the DAG combiner) need a constant operand of +-0 or +-1: with such a constant, a
+// NaN in the other operand takes the x + x path, which quiets it (LLVM does not fold x + x
+// away). Any other constant leaves a real add, sub, mul or div, which the hardware quiets, so
+// the common x * 0.5 or dt / x costs no compare and select.
 llvm::Value* FunctionEmitter::quiet_nan_result(llvm::Value* lhs, llvm::Value* rhs, llvm::Value* r) {
   bool lc = llvm::isa<llvm::Constant>(lhs), rc = llvm::isa<llvm::Constant>(rhs);
   if (lc == rc) return r;  // both constant: folded exactly; neither: the hardware quiets
   llvm::Value* c = lc ? lhs : rhs;
   llvm::Value* x = lc ? rhs : lhs;
-  if (auto* cf = llvm::dyn_cast<llvm::ConstantFP>(c); cf && cf->isNaN()) {
+  auto* cf = llvm::dyn_cast<llvm::ConstantFP>(c);
+  if (cf && cf->isNaN()) {
     llvm::APFloat q = cf->getValueAPF();
     if (q.isSignaling()) q = llvm::APFloat::getQNaN(q.getSemantics(), q.isNegative());
     return llvm::ConstantFP::get(env_.ctx, q);
   }
+  if (cf && !cf->isZero() && !cf->isExactlyValue(1.0) && !cf->isExactlyValue(-1.0)) return r;
   return b_.CreateSelect(b_.CreateFCmpUNO(x, x), b_.CreateFAdd(x, x), r);
 }
 

@@ -19,4 +19,12 @@ struct HostIr {
 
 HostIr parse_host_ir(const std::string& ir);
 
+// The last function of `wat` emitted and optimised at `level` for the host (its callees are
+// declared, not emitted); `fn` is null (and the test failed) when any step fails.
+struct EmittedIr {
+  HostIr host;
+  llvm::Function* fn = nullptr;
+};
+EmittedIr emit_wat(const std::string& wat, int level);
+
 }  // namespace ws::engine::codegen

@@ -2,6 +2,7 @@
 // vectoriser behind a no-wrap and in-bounds test (loop_passes.h).
 #include "engine/codegen/loop_passes.h"
 
+#include <llvm/ADT/StringExtras.h>
 #include <llvm/Analysis/AssumptionCache.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ScalarEvolution.h>
@@ -20,6 +21,8 @@
 #include <llvm/Transforms/Utils/ScalarEvolutionExpander.h>
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
+#include <algorithm>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -99,14 +102,52 @@ void remove_check(const Check& c) {
   if (flag->use_empty()) flag->eraseFromParent();
 }
 
+// A direct call to a defined Wasm function ("ws_f<index>", or a lazily compiled body
+// "ws_f<index>.body"): its prologue checks the stack limit, which an interrupt sets to the
+// maximum, so the call observes the interrupt flag as a loop check would.
+bool calls_checked_function(const llvm::Instruction& i) {
+  const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+  const llvm::Function* callee = call ? call->getCalledFunction() : nullptr;
+  if (!callee || callee->isIntrinsic()) return false;
+  llvm::StringRef name = callee->getName();
+  return name.consume_front("ws_f") && !name.empty() && llvm::isDigit(name.front());
+}
+
+// True when every iteration of `loop` runs such a call: the call's block dominates every latch.
+bool every_iteration_calls(const llvm::Loop& loop, const llvm::DominatorTree& dt) {
+  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+  loop.getLoopLatches(latches);
+  if (latches.empty()) return false;
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    bool dominates_latches = true;
+    for (llvm::BasicBlock* latch : latches) dominates_latches &= dt.dominates(bb, latch);
+    if (!dominates_latches) continue;
+    for (const llvm::Instruction& i : *bb) {
+      if (calls_checked_function(i)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 llvm::PreservedAnalyses CountedLoopChecksPass::run(llvm::Function& f,
                                                    llvm::FunctionAnalysisManager& fam) {
   auto& li = fam.getResult<llvm::LoopAnalysis>(f);
   auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   bool changed = false;
   for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    if (every_iteration_calls(*loop, dt)) {
+      // Only this loop's own checks: those of inner loops are in their own blocks.
+      for (const Check& c : interrupt_checks(*loop)) {
+        if (li.getLoopFor(c.branch->getParent()) != loop) continue;
+        remove_check(c);
+        changed = true;
+      }
+      se.forgetLoop(loop);
+      continue;
+    }
     if (!loop->isInnermost() || calls_anything(*loop)) continue;
     std::vector<Check> checks = interrupt_checks(*loop);
     if (checks.empty() || !fits_32_bits(se, se.getSymbolicMaxBackedgeTakenCount(loop))) continue;
@@ -395,6 +436,46 @@ llvm::Loop* version(llvm::Loop* loop, llvm::Value* ok, llvm::DominatorTree& dt,
   return slow;
 }
 
+// Scan loops (scan_loop_checks below): at most 2^16 bytes per step, which bounds the memories
+// for which the argument holds to 2^32 - 2^16 bytes.
+constexpr int64_t kMaxScanStep = int64_t{1} << 16;
+constexpr uint64_t kMaxScanMemoryBytes = (uint64_t{1} << 32) - (uint64_t{1} << 16);
+
+bool dominates_all(const llvm::DominatorTree& dt, const llvm::BasicBlock* bb,
+                   const llvm::SmallVectorImpl<llvm::BasicBlock*>& latches) {
+  for (llvm::BasicBlock* latch : latches) {
+    if (!dt.dominates(bb, latch)) return false;
+  }
+  return !latches.empty();
+}
+
+// A linear-memory access that every iteration of `loop` performs (its block dominates every
+// latch), at zext(i32 recurrence of `loop`) + offset with a constant step, 0 < |step| <= 2^16.
+std::optional<LinearAccess> stepping_access(const llvm::Loop& loop, llvm::ScalarEvolution& se,
+                                            const llvm::DominatorTree& dt,
+                                            const llvm::DataLayout& dl) {
+  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+  loop.getLoopLatches(latches);
+  for (llvm::BasicBlock* bb : loop.blocks()) {
+    if (!dominates_all(dt, bb, latches)) continue;
+    for (llvm::Instruction& i : *bb) {
+      if (!llvm::isa<llvm::LoadInst>(i) && !llvm::isa<llvm::StoreInst>(i)) continue;
+      std::optional<LinearAccess> a = linear_access(i, loop, se, dl);
+      if (a && a->step != 0 && a->step >= -kMaxScanStep && a->step <= kMaxScanStep) return a;
+    }
+  }
+  return std::nullopt;
+}
+
+// The outermost loop around `loop` (itself included) whose blocks call nothing: a memory's size
+// read in its preheader holds until control leaves it.
+llvm::Loop* outermost_call_free(llvm::Loop* loop) {
+  while (loop->getParentLoop() && !calls_anything(*loop->getParentLoop())) {
+    loop = loop->getParentLoop();
+  }
+  return loop;
+}
+
 // In the original loop, now known not to wrap, each address becomes base + (a 64-bit
 // recurrence without wrap) + offset, which the vectoriser recognises as consecutive.
 void widen_addresses(const Candidate& c, llvm::ScalarEvolution& se, const llvm::DataLayout& dl) {
@@ -486,6 +567,74 @@ llvm::PreservedAnalyses MemoryVersioningPass::run(llvm::Function& f,
     changed = true;
   }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
+                                                llvm::FunctionAnalysisManager& fam) {
+  auto& li = fam.getResult<llvm::LoopAnalysis>(f);
+  auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
+  auto& ac = fam.getResult<llvm::AssumptionAnalysis>(f);
+  const llvm::DataLayout& dl = f.getDataLayout();
+  std::vector<llvm::Loop*> loops;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    if (loop->isInnermost() && !calls_anything(*loop) && !interrupt_checks(*loop).empty()) {
+      loops.push_back(loop);
+    }
+  }
+  bool changed = false;
+  // One size test per memory record and call-free nest, in the nest's preheader.
+  std::map<std::pair<llvm::Loop*, llvm::Value*>, llvm::Value*> small_memory;
+  for (llvm::Loop* loop : loops) {
+    // The access first: most loops have none, and need no simplified form or LCSSA then.
+    std::optional<LinearAccess> a = stepping_access(*loop, se, dt, dl);
+    if (!a) continue;
+    llvm::Loop* nest = outermost_call_free(loop);
+    changed |= llvm::simplifyLoop(nest, &dt, &li, &se, &ac, nullptr, false);
+    changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, false);
+    changed |= llvm::formLCSSA(*loop, dt, &li, &se);
+    if (!loop->getLoopPreheader() || !nest->getLoopPreheader()) continue;
+    llvm::Value*& ok = small_memory[{nest, a->record}];
+    if (!ok) {
+      llvm::IRBuilder<> b(nest->getLoopPreheader()->getTerminator());
+      llvm::Value* size = b.CreateLoad(
+          b.getInt64Ty(),
+          b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), a->record, abi::kMemorySizeOffset),
+          "ws.scan.size");
+      ok = b.CreateICmpULE(size, b.getInt64(kMaxScanMemoryBytes), "ws.scan.small");
+    }
+    version(loop, ok, dt, li);
+    for (const Check& c : interrupt_checks(*loop)) remove_check(c);
+    dt.recalculate(f);
+    se.forgetLoop(loop);
+    changed = true;
+  }
+  return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
+}
+
+llvm::PreservedAnalyses RedundantLoopChecksPass::run(llvm::Function& f,
+                                                     llvm::FunctionAnalysisManager& fam) {
+  auto& li = fam.getResult<llvm::LoopAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
+  std::vector<Check> redundant;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+    loop->getLoopLatches(latches);
+    std::vector<Check> own;
+    for (const Check& c : interrupt_checks(*loop)) {
+      if (li.getLoopFor(c.branch->getParent()) == loop) own.push_back(c);
+    }
+    // The first check (in block order) whose block dominates every latch stays.
+    auto kept = std::find_if(own.begin(), own.end(), [&](const Check& c) {
+      return dominates_all(dt, c.branch->getParent(), latches);
+    });
+    if (kept == own.end()) continue;
+    for (auto it = own.begin(); it != own.end(); ++it) {
+      if (it != kept) redundant.push_back(*it);
+    }
+  }
+  for (const Check& c : redundant) remove_check(c);
+  return redundant.empty() ? llvm::PreservedAnalyses::all() : llvm::PreservedAnalyses::none();
 }
 
 }  // namespace ws::engine::codegen

@@ -2,10 +2,14 @@
 #include "engine/runtime/code_image.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -63,6 +67,27 @@ const std::vector<Allowed>& libc_table() {
   return *table;
 }
 
+// With $WASMSHIM_PERF_MAP set (non-empty), each mapped image's functions are appended to
+// /tmp/perf-<pid>.map, the symbol file `perf report` and `perf annotate` read for code outside
+// any ELF file. Opt-in: the file grows with every image and is never removed.
+void write_perf_map(const CodeImage& image, const uint8_t* base) {
+  const char* env = std::getenv("WASMSHIM_PERF_MAP");
+  if (env == nullptr || *env == '\0' || base == nullptr) return;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  std::string path = absl::StrCat("/tmp/perf-", getpid(), ".map");
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) return;
+  for (size_t i = 0; i < image.ranges.size(); ++i) {
+    const CodeImage::Range& r = image.ranges[i];
+    if (r.end <= r.start) continue;
+    std::fprintf(f, "%lx %lx wasm_function[%zu]\n",
+                 static_cast<unsigned long>(reinterpret_cast<uintptr_t>(base + r.start)),
+                 static_cast<unsigned long>(r.end - r.start), i);
+  }
+  std::fclose(f);
+}
+
 }  // namespace
 
 void* resolve_image_import(std::string_view name) {
@@ -112,6 +137,7 @@ std::shared_ptr<CompiledCode> code_from_image(const CodeImage& image, const uint
         {reinterpret_cast<uintptr_t>(at(r.start)), reinterpret_cast<uintptr_t>(at(r.end))});
   }
   code->owner = std::move(owner);
+  write_perf_map(image, base);
   return code;
 }
 
