@@ -253,6 +253,22 @@ TEST(Engine, ScanLoopRunsOffLinearMemoryAndTraps) {
   EXPECT_EQ(raw_as_i32(o.results[0]), 8);
 }
 
+TEST(Engine, InterruptStopsAScanLoopOnA4GiBMemory) {
+  // At 4 GiB an i32 address never leaves the memory, so a scan loop is not bounded by a trap:
+  // the copy that keeps its interrupt check must run. (The check-free copy would scan all of
+  // memory in a second or more and return the address of the word set at its end.)
+  Fixture f(R"((module (memory 65536)
+    (func (export "scan") (param $p i32) (result i32)
+      (loop $next
+        (br_if $next (i32.eqz (i32.load (local.tee $p (i32.add (local.get $p) (i32.const 4)))))))
+      (local.get $p))
+    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))");
+  ASSERT_NE(f.instance, nullptr);
+  f.call("set", {raw_i32(-4), raw_i32(1)});
+  Outcome o = call_interrupted(f, "scan", {raw_i32(-4)});
+  EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
+}
+
 // Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
 // whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
 TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {

@@ -94,10 +94,9 @@ int start(const ws::shim::Flags& flags) {
     absl::StatusOr<std::string> v =
         ws::shim::containerd_version(flags.address, std::chrono::seconds(5));
     if (!v.ok()) {
-      std::cerr << v.status().message() << "\n";
-      return 1;
-    }
-    if (!ws::shim::containerd_takes_grpc_shims(*v)) {
+      protocol = "ttrpc";  // what every containerd takes
+      warn_in_shim_log(absl::StrCat(v.status().message(), "; serving ttrpc instead of gRPC"));
+    } else if (!ws::shim::containerd_takes_grpc_shims(*v)) {
       protocol = "ttrpc";
       warn_in_shim_log(absl::StrCat("containerd ", *v,
                                     " cannot keep a gRPC shim connection; serving ttrpc instead"));
@@ -110,7 +109,9 @@ int start(const ws::shim::Flags& flags) {
     return 1;
   }
   if (r->server) return server_main(*r->server);  // the forked child
-  std::cout << r->reply();
+  std::cout << r->reply() << std::flush;
+  // gRPC's threads may still run: leave without static destructors racing them.
+  if (launch == ws::shim::ServerLaunch::kExec) _exit(0);
   return 0;
 }
 

@@ -594,6 +594,14 @@ llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
     changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, false);
     changed |= llvm::formLCSSA(*loop, dt, &li, &se);
     if (!loop->getLoopPreheader() || !nest->getLoopPreheader()) continue;
+    // The size is read through the access's memory record, which must be available in the
+    // preheader that reads it: at -O3 inlining can leave the record's load inside the nest.
+    auto available_in = [&](llvm::Loop* l) {
+      auto* rec = llvm::dyn_cast<llvm::Instruction>(a->record);
+      return !rec || dt.dominates(rec, l->getLoopPreheader()->getTerminator());
+    };
+    if (!available_in(nest)) nest = loop;
+    if (!available_in(nest)) continue;
     llvm::Value*& ok = small_memory[{nest, a->record}];
     if (!ok) {
       llvm::IRBuilder<> b(nest->getLoopPreheader()->getTerminator());

@@ -1,6 +1,7 @@
 // Loading a linked code image: import resolution by a fixed name table, slot filling, mapping.
 #include "engine/runtime/code_image.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -76,14 +77,22 @@ void write_perf_map(const CodeImage& image, const uint8_t* base) {
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
   std::string path = absl::StrCat("/tmp/perf-", getpid(), ".map");
-  FILE* f = std::fopen(path.c_str(), "a");
-  if (f == nullptr) return;
+  // /tmp is shared: never follow a link someone else put at the predictable name.
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  FILE* f = fdopen(fd, "a");
+  if (f == nullptr) {
+    close(fd);
+    return;
+  }
+  // Named by the module's function index (imported functions come first), as backtraces are.
+  size_t imported = image.host_adapters.size();
   for (size_t i = 0; i < image.ranges.size(); ++i) {
     const CodeImage::Range& r = image.ranges[i];
     if (r.end <= r.start) continue;
     std::fprintf(f, "%lx %lx wasm_function[%zu]\n",
                  static_cast<unsigned long>(reinterpret_cast<uintptr_t>(base + r.start)),
-                 static_cast<unsigned long>(r.end - r.start), i);
+                 static_cast<unsigned long>(r.end - r.start), imported + i);
   }
   std::fclose(f);
 }

@@ -15,11 +15,14 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "cgroups/cgroup.h"
@@ -64,13 +67,16 @@ class SignalThread {
     signals_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     done_ = eventfd(0, EFD_CLOEXEC);
     if (signals_ < 0 || done_ < 0) {
-      support::log_warning(absl::StrCat("no signal thread: ", strerror(errno)));
+      support::log_error(absl::StrCat("cannot watch SIGTERM and SIGINT: ", strerror(errno)));
       return;
     }
     thread_ = std::thread([this, &stop] {
       for (;;) {
         pollfd fds[2] = {{signals_, POLLIN, 0}, {done_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+          support::log_error(absl::StrCat("signal thread: poll: ", strerror(errno)));
+          return;
+        }
         if (fds[1].revents != 0) return;
         signalfd_siginfo info;
         if (fds[0].revents != 0 && read(signals_, &info, sizeof info) == sizeof info &&
@@ -90,6 +96,8 @@ class SignalThread {
     if (signals_ >= 0) close(signals_);
     if (done_ >= 0) close(done_);
   }
+  // False when the thread could not start: the blocked signals would have no reader.
+  bool ok() const { return thread_.joinable(); }
   SignalThread(const SignalThread&) = delete;
   SignalThread& operator=(const SignalThread&) = delete;
 
@@ -178,7 +186,7 @@ int serve(const Flags& flags, Runtime& runtime) {
       return 1;
     }
     SignalThread signals(stop);
-    rc = run_transport(flags, registry, stop);
+    rc = signals.ok() ? run_transport(flags, registry, stop) : 1;
   }
   publisher.flush(absl::Seconds(2));
   support::log_info("shim exited");
@@ -198,9 +206,12 @@ int delete_action(const Flags& flags, const std::string& bundle) {
     std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
     absl::StatusOr<std::string> cmdline =
         std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // argv of an instance process: "<shim binary>\0instance\0".
-    if (cmdline.ok() && cmdline->find("containerd-shim-wasm-v1") != std::string::npos &&
-        cmdline->find(std::string("\0instance", 9)) != std::string::npos) {
+    // argv of an instance process: exactly "<...containerd-shim-wasm-v1>\0instance\0" (a server
+    // whose namespace or id is "instance" has that word in its argv too).
+    std::vector<std::string> argv;
+    if (cmdline.ok()) argv = absl::StrSplit(*cmdline, '\0', absl::SkipEmpty());
+    if (argv.size() == 2 && absl::EndsWith(argv[0], "containerd-shim-wasm-v1") &&
+        argv[1] == "instance") {
       kill(pid, SIGKILL);
     }
   }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -105,6 +106,10 @@ absl::StatusOr<bool> spawn_server(const Flags& flags, const std::string& bundle,
   argv.push_back(nullptr);
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0) return errno_status("open /dev/null");
+  rlimit nofile{};
+  int max_fd = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < (1u << 20)
+                   ? static_cast<int>(nofile.rlim_cur)
+                   : (1 << 20);
   pid_t pid = fork();
   if (pid < 0) {
     close(devnull);
@@ -124,7 +129,9 @@ absl::StatusOr<bool> spawn_server(const Flags& flags, const std::string& bundle,
     if (launch == ServerLaunch::kFork) {
       // What the exec would have closed (every descriptor of `start` is close-on-exec): the
       // server starts with 0-3 only, as an exec'd one did.
-      close_range(4, ~0U, 0);
+      if (close_range(4, ~0U, 0) != 0) {  // kernels before 5.9, seccomp filters
+        for (int fd = 4; fd < max_fd; ++fd) close(fd);
+      }
       return true;
     }
     execv(self.c_str(), argv.data());

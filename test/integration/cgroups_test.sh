@@ -129,7 +129,11 @@ check "delete removes the container's cgroup" $([[ ! -d "$(cgdir cpu cpu1)" && !
 # 5. the shim dies with a task running: the next delete removes the cgroup too.
 ctrx run -d "${RT[@]}" --memory-limit 67108864 "$IMG" crash1 /spin.wasm >/dev/null 2>&1
 wait_status crash1 RUNNING
-pkill -9 -f "^/[^ ]*containerd-shim-wasm-v1 .*-id crash1 -address $WS_CTRD_SOCK "
+# The server is the instance's parent (forked by `start`, it keeps start's command line).
+ipid=$(ctrx tasks ls | awk '$1=="crash1"{print $2}')
+spid=$(awk '{print $4}' "/proc/$ipid/stat" 2>/dev/null)
+[[ -n "$spid" && "$(readlink "/proc/$spid/exe")" == */containerd-shim-wasm-v1 ]] && kill -9 "$spid"
+check "the shim server of crash1 is killed" $? "pid=$ipid parent=$spid"
 for _ in $(seq 1 60); do [[ -d "$(cgdir memory crash1)" ]] || break; sleep 0.1; done
 ctrx tasks rm -f crash1 >/dev/null 2>&1; ctrx containers rm crash1 >/dev/null 2>&1
 check "after a shim crash, delete removes the cgroup" $([[ ! -d "$(cgdir memory crash1)" ]]; echo $?) "$(own_cgroups)"
