@@ -236,15 +236,22 @@ TEST(Engine, InterruptStopsALoopThatCallsEveryIteration) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
+// A module of `pages` pages whose "scan" steps its i32 address by `step` bytes (`op` is i32.add
+// or i32.sub) until it loads a non-zero word and returns that address; "set" stores a word.
+std::string scan_module(const std::string& pages, const std::string& op) {
+  return "(module (memory " + pages + R"()
+    (func (export "scan") (param $p i32) (result i32)
+      (loop $next
+        (br_if $next (i32.eqz (i32.load (local.tee $p ()" +
+         op + R"( (local.get $p) (i32.const 4)))))))
+      (local.get $p))
+    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))";
+}
+
 TEST(Engine, ScanLoopRunsOffLinearMemoryAndTraps) {
   // A scan loop without its interrupt check (-O2, memory below 4 GiB): downwards from 64 its
   // i32 address wraps to 0xfffffffc, where the load traps.
-  Fixture f(R"((module (memory 1)
-    (func (export "scan") (param $p i32) (result i32)
-      (loop $next
-        (br_if $next (i32.eqz (i32.load (local.tee $p (i32.sub (local.get $p) (i32.const 4)))))))
-      (local.get $p))
-    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))");
+  Fixture f(scan_module("1", "i32.sub"));
   ASSERT_NE(f.instance, nullptr);
   EXPECT_EQ(f.call("scan", {raw_i32(64)}).trap.code, TrapCode::kOutOfBoundsMemory);
   f.call("set", {raw_i32(8), raw_i32(1)});
@@ -257,12 +264,7 @@ TEST(Engine, InterruptStopsAScanLoopOnA4GiBMemory) {
   // At 4 GiB an i32 address never leaves the memory, so a scan loop is not bounded by a trap:
   // the copy that keeps its interrupt check must run. (The check-free copy would scan all of
   // memory in a second or more and return the address of the word set at its end.)
-  Fixture f(R"((module (memory 65536)
-    (func (export "scan") (param $p i32) (result i32)
-      (loop $next
-        (br_if $next (i32.eqz (i32.load (local.tee $p (i32.add (local.get $p) (i32.const 4)))))))
-      (local.get $p))
-    (func (export "set") (param i32 i32) (i32.store (local.get 0) (local.get 1)))))");
+  Fixture f(scan_module("65536", "i32.add"));
   ASSERT_NE(f.instance, nullptr);
   f.call("set", {raw_i32(-4), raw_i32(1)});
   Outcome o = call_interrupted(f, "scan", {raw_i32(-4)});

@@ -2,6 +2,7 @@
 // vectoriser behind a no-wrap and in-bounds test (loop_passes.h).
 #include "engine/codegen/loop_passes.h"
 
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/Analysis/AssumptionCache.h>
 #include <llvm/Analysis/LoopInfo.h>
@@ -114,14 +115,24 @@ bool calls_checked_function(const llvm::Instruction& i) {
 }
 
 // True when every iteration of `loop` runs such a call: the call's block dominates every latch.
-bool every_iteration_calls(const llvm::Loop& loop, const llvm::DominatorTree& dt) {
+// The blocks of `loop` that every iteration runs: those that dominate every latch (none when
+// the loop has no latch).
+llvm::SmallVector<llvm::BasicBlock*, 8> every_iteration_blocks(const llvm::Loop& loop,
+                                                               const llvm::DominatorTree& dt) {
   llvm::SmallVector<llvm::BasicBlock*, 4> latches;
   loop.getLoopLatches(latches);
-  if (latches.empty()) return false;
+  llvm::SmallVector<llvm::BasicBlock*, 8> out;
+  if (latches.empty()) return out;
   for (llvm::BasicBlock* bb : loop.blocks()) {
-    bool dominates_latches = true;
-    for (llvm::BasicBlock* latch : latches) dominates_latches &= dt.dominates(bb, latch);
-    if (!dominates_latches) continue;
+    if (llvm::all_of(latches, [&](llvm::BasicBlock* l) { return dt.dominates(bb, l); })) {
+      out.push_back(bb);
+    }
+  }
+  return out;
+}
+
+bool every_iteration_calls(const llvm::Loop& loop, const llvm::DominatorTree& dt) {
+  for (llvm::BasicBlock* bb : every_iteration_blocks(loop, dt)) {
     for (const llvm::Instruction& i : *bb) {
       if (calls_checked_function(i)) return true;
     }
@@ -441,23 +452,12 @@ llvm::Loop* version(llvm::Loop* loop, llvm::Value* ok, llvm::DominatorTree& dt,
 constexpr int64_t kMaxScanStep = int64_t{1} << 16;
 constexpr uint64_t kMaxScanMemoryBytes = (uint64_t{1} << 32) - (uint64_t{1} << 16);
 
-bool dominates_all(const llvm::DominatorTree& dt, const llvm::BasicBlock* bb,
-                   const llvm::SmallVectorImpl<llvm::BasicBlock*>& latches) {
-  for (llvm::BasicBlock* latch : latches) {
-    if (!dt.dominates(bb, latch)) return false;
-  }
-  return !latches.empty();
-}
-
 // A linear-memory access that every iteration of `loop` performs (its block dominates every
 // latch), at zext(i32 recurrence of `loop`) + offset with a constant step, 0 < |step| <= 2^16.
 std::optional<LinearAccess> stepping_access(const llvm::Loop& loop, llvm::ScalarEvolution& se,
                                             const llvm::DominatorTree& dt,
                                             const llvm::DataLayout& dl) {
-  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
-  loop.getLoopLatches(latches);
-  for (llvm::BasicBlock* bb : loop.blocks()) {
-    if (!dominates_all(dt, bb, latches)) continue;
+  for (llvm::BasicBlock* bb : every_iteration_blocks(loop, dt)) {
     for (llvm::Instruction& i : *bb) {
       if (!llvm::isa<llvm::LoadInst>(i) && !llvm::isa<llvm::StoreInst>(i)) continue;
       std::optional<LinearAccess> a = linear_access(i, loop, se, dl);
@@ -626,15 +626,14 @@ llvm::PreservedAnalyses RedundantLoopChecksPass::run(llvm::Function& f,
   auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   std::vector<Check> redundant;
   for (llvm::Loop* loop : li.getLoopsInPreorder()) {
-    llvm::SmallVector<llvm::BasicBlock*, 4> latches;
-    loop->getLoopLatches(latches);
+    llvm::SmallVector<llvm::BasicBlock*, 8> every = every_iteration_blocks(*loop, dt);
     std::vector<Check> own;
     for (const Check& c : interrupt_checks(*loop)) {
       if (li.getLoopFor(c.branch->getParent()) == loop) own.push_back(c);
     }
     // The first check (in block order) whose block dominates every latch stays.
     auto kept = std::find_if(own.begin(), own.end(), [&](const Check& c) {
-      return dominates_all(dt, c.branch->getParent(), latches);
+      return llvm::is_contained(every, c.branch->getParent());
     });
     if (kept == own.end()) continue;
     for (auto it = own.begin(); it != own.end(); ++it) {
