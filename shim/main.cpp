@@ -27,7 +27,6 @@
 #include "shim/runtime/instance_runtime.h"
 #include "shim/runtime/reaper.h"
 #include "shim/server/containerd_content.h"
-#include "shim/server/containerd_version.h"
 #include "support/log.h"
 
 namespace {

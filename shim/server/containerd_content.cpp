@@ -12,6 +12,7 @@
 #include "proto/containerd/services/containers/v1/containers.grpc.pb.h"
 #include "proto/containerd/services/content/v1/content.grpc.pb.h"
 #include "proto/containerd/services/images/v1/images.grpc.pb.h"
+#include "proto/containerd/services/version/v1/version.grpc.pb.h"
 
 namespace ws::shim {
 namespace {
@@ -19,6 +20,11 @@ namespace {
 namespace containers = containerd::services::containers::v1;
 namespace content = containerd::services::content::v1;
 namespace images = containerd::services::images::v1;
+
+// containerd's socket as a gRPC target.
+std::string target_of(const std::string& address) {
+  return absl::StartsWith(address, "unix://") ? address : "unix://" + address;
+}
 
 absl::Status to_status(const grpc::Status& s, const std::string& what) {
   if (s.ok()) return absl::OkStatus();
@@ -134,8 +140,23 @@ class ContainerdContent : public ImageContent {
 
 std::shared_ptr<ImageContent> containerd_image_content(const std::string& address,
                                                        const std::string& ns) {
-  std::string target = absl::StartsWith(address, "unix://") ? address : "unix://" + address;
-  return std::make_shared<ContainerdContent>(std::move(target), ns);
+  return std::make_shared<ContainerdContent>(target_of(address), ns);
+}
+
+absl::StatusOr<std::string> containerd_version(const std::string& address,
+                                               std::chrono::milliseconds timeout) {
+  auto stub = containerd::services::version::v1::Version::NewStub(
+      grpc::CreateChannel(target_of(address), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  google::protobuf::Empty req;
+  containerd::services::version::v1::VersionResponse resp;
+  if (absl::Status s = to_status(stub->Version(&ctx, req, &resp),
+                                 absl::StrCat("containerd at ", address, ": version"));
+      !s.ok()) {
+    return s;
+  }
+  return resp.version();
 }
 
 }  // namespace ws::shim
