@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -30,6 +33,13 @@ struct Server::Shared {
   size_t in_flight = 0;
   std::atomic<bool> stopping{false};  // shutdown began: new requests are refused
 
+  // Handler threads are reused: a call goes to a waiting worker, or to a new thread when every
+  // worker is busy (a blocking Wait must never delay another call). Creating a thread (stack,
+  // malloc arena, exit) per call was a tenth of a short-lived shim's CPU.
+  std::condition_variable work;
+  std::deque<std::function<void()>> queue;  // calls no worker has taken yet
+  size_t waiting = 0;                       // workers blocked on `work`
+
   void report(const absl::Status& status) const {
     if (options.on_error) options.on_error(status);
   }
@@ -38,6 +48,9 @@ struct Server::Shared {
     --in_flight;
     idle.notify_all();
   }
+  // Runs `call` on a worker; false when no thread could be started for it (nothing queued).
+  bool submit(std::shared_ptr<Shared> self, std::function<void()> call);
+  void worker();
 };
 
 struct Server::Connection {
@@ -74,6 +87,54 @@ namespace {
 // Set on handler threads so shutdown() called from a handler does not wait for itself.
 thread_local const Server::Shared* tl_handler_of = nullptr;
 
+// Idle workers kept per server, and how long one waits for a call before it leaves: a shim that
+// serves a burst keeps a couple of threads warm, an idle one (a long-running container) has
+// none.
+constexpr size_t kMaxWaitingWorkers = 2;
+constexpr auto kWorkerIdleTimeout = std::chrono::seconds(10);
+
+}  // namespace
+
+bool Server::Shared::submit(std::shared_ptr<Shared> self, std::function<void()> call) {
+  std::unique_lock lock(mu);
+  queue.push_back(std::move(call));
+  // Every queued call beyond the waiting workers needs a thread of its own.
+  if (queue.size() <= waiting) {
+    work.notify_one();
+    return true;
+  }
+  try {
+    std::thread([self = std::move(self)] { self->worker(); }).detach();
+  } catch (const std::system_error&) {
+    queue.pop_back();
+    return false;
+  }
+  return true;
+}
+
+void Server::Shared::worker() {
+  tl_handler_of = this;
+  std::unique_lock lock(mu);
+  for (;;) {
+    while (queue.empty()) {
+      if (stopping.load() || waiting >= kMaxWaitingWorkers) return;
+      ++waiting;
+      bool woken = work.wait_for(lock, kWorkerIdleTimeout,
+                                 [&] { return !queue.empty() || stopping.load(); });
+      --waiting;
+      if (!woken) return;
+    }
+    std::function<void()> call = std::move(queue.front());
+    queue.pop_front();
+    lock.unlock();
+    call();
+    call = nullptr;  // the call's captures (connection, request) go before the next wait
+    lock.lock();
+  }
+}
+
+namespace {
+
 absl::Time deadline_of(const ::ttrpc::Request& req) {
   if (req.timeout_nano() == 0) return absl::InfiniteFuture();
   return absl::Now() + absl::Nanoseconds(req.timeout_nano());
@@ -97,7 +158,6 @@ std::string response_frame(uint32_t stream_id, const absl::StatusOr<std::string>
 
 void run_call(std::shared_ptr<Server::Shared> shared, std::shared_ptr<Server::Connection> conn,
               uint32_t stream_id, ::ttrpc::Request req) {
-  tl_handler_of = shared.get();
   {
     Metadata md;
     md.reserve(static_cast<size_t>(req.metadata_size()));
@@ -110,7 +170,6 @@ void run_call(std::shared_ptr<Server::Shared> shared, std::shared_ptr<Server::Co
   }
   conn->calls.fetch_sub(1);
   shared->call_done();
-  tl_handler_of = nullptr;
 }
 
 // Handles one frame read from `conn`; `last_stream_id` enforces increasing client ids.
@@ -162,13 +221,13 @@ void on_frame(const std::shared_ptr<Server::Shared>& shared,
     std::lock_guard lock(shared->mu);
     ++shared->in_flight;
   }
-  try {
-    std::thread(run_call, shared, conn, id, std::move(req)).detach();
-  } catch (const std::system_error& e) {
+  auto call = [shared, conn, id, req = std::make_shared<::ttrpc::Request>(std::move(req))] {
+    run_call(shared, conn, id, std::move(*req));
+  };
+  if (!shared->submit(shared, std::move(call))) {
     conn->calls.fetch_sub(1);
     shared->call_done();
-    conn->send_status(id, absl::ResourceExhaustedError(
-                              absl::StrCat("cannot start a thread for the call: ", e.what())));
+    conn->send_status(id, absl::ResourceExhaustedError("cannot start a thread for the call"));
   }
 }
 
@@ -296,7 +355,11 @@ void Server::shutdown(absl::Duration grace) {
     listener_.reset();
     if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
     // Cancel running calls first and give them `grace` to reply, then close the connections.
-    shared_->stopping.store(true);
+    {
+      std::lock_guard lock(shared_->mu);  // a worker checks `stopping` under it before waiting
+      shared_->stopping.store(true);
+    }
+    shared_->work.notify_all();  // waiting workers leave
     std::list<Entry> conns;
     {
       std::lock_guard lock(conns_mu_);

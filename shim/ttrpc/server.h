@@ -26,9 +26,10 @@ struct ServerOptions {
   std::function<void(const absl::Status&)> on_error;
 };
 
-// Each connection has a reader thread; each request runs its handler on a thread of its own, so
-// a blocking call (Wait) never stalls later calls on the same connection. Replies go out in
-// completion order, tagged with the request's stream id.
+// Each connection has a reader thread; each request runs its handler on a worker thread of its
+// own (workers are reused, a new one starts when all are busy), so a blocking call (Wait) never
+// stalls later calls on the same connection. Replies go out in completion order, tagged with the
+// request's stream id.
 class Server {
  public:
   explicit Server(std::shared_ptr<const ServiceRegistry> services, ServerOptions options = {});

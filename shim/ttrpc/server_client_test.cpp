@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,6 +91,12 @@ class TtrpcTest : public ::testing::Test {
                              }
                            }
                            return absl::StatusOr<std::string>("released");
+                         })
+                    .ok());
+    // The id of the thread the handler runs on.
+    ASSERT_TRUE(reg->add(kSvc, "Tid",
+                         [](const CallContext&, std::string_view) {
+                           return absl::StatusOr<std::string>(absl::StrCat(::gettid()));
                          })
                     .ok());
     // Reports what the handler saw of metadata and timeout.
@@ -195,6 +202,45 @@ TEST_F(TtrpcTest, BlockingCallDoesNotStallOthersOnTheSameConnection) {
   auto r = waiting.get();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "released");
+}
+
+// Threads in this process (the test's own, the server's, the client's).
+size_t thread_count() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST_F(TtrpcTest, HandlerThreadsAreReused) {
+  auto c = dial();
+  ASSERT_TRUE(c);
+  std::set<std::string> tids;
+  for (int i = 0; i < 20; ++i) {
+    auto r = c->call(kSvc, "Tid", "");
+    ASSERT_TRUE(r.ok()) << r.status();
+    tids.insert(*r);
+    absl::SleepFor(absl::Milliseconds(10));  // the worker is back waiting by then
+  }
+  EXPECT_LE(tids.size(), 3u);  // a thread per call would be 20
+}
+
+TEST_F(TtrpcTest, BusyWorkersGetCompanyAndFewStayIdle) {
+  auto c = dial();
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->call(kSvc, "Echo", "warm").ok());
+  const size_t base = thread_count();  // one waiting worker among them
+  std::vector<std::future<absl::StatusOr<std::string>>> blocks;
+  for (int i = 0; i < 5; ++i) {
+    blocks.push_back(std::async(std::launch::async, [&] { return c->call(kSvc, "Block", ""); }));
+  }
+  ASSERT_TRUE(wait_for([&] { return blocked_.load() == 5; }));  // five busy at once
+  auto r = c->call(kSvc, "Echo", "meanwhile");
+  ASSERT_TRUE(r.ok()) << r.status();
+  release_.cancel();
+  for (auto& b : blocks) EXPECT_TRUE(b.get().ok());
+  // At most two workers wait for calls; the rest leave.
+  EXPECT_TRUE(wait_for([&] { return thread_count() <= base + 1; }))
+      << thread_count() << " threads, " << base << " before";
 }
 
 TEST_F(TtrpcTest, ConcurrentCallsFromManyThreadsOnOneClient) {
