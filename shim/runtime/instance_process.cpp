@@ -60,11 +60,7 @@ void on_reaped(const std::shared_ptr<ExitSlot>& slot, const std::shared_ptr<Proc
   report(slot, owner, status);
 }
 
-std::vector<std::string> environment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  return env;
-}
+std::vector<std::string> environment() { return program_environment(environ); }
 
 // An instance's cache miss: `<binary> fill-cache` (instance_main.h) starts the background fill of
 // `module` from the shim's cgroup, not the container's, so Delete does not kill it. It returns as

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -95,6 +96,32 @@ absl::Status signal_process(const Spawned& process, int signal) {
     return errno_status(errno, absl::StrCat("signal ", signal, " to process ", process.pid));
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> program_environment(char* const* env) {
+  const std::string kLibraryPath = "LD_LIBRARY_PATH=";
+  std::vector<std::string> out;
+  for (char* const* e = env; e != nullptr && *e != nullptr; ++e) {
+    std::string var(*e);
+    if (var.compare(0, kLibraryPath.size(), kLibraryPath) != 0) {
+      out.push_back(std::move(var));
+      continue;
+    }
+    std::string kept;
+    size_t pos = kLibraryPath.size();
+    for (;;) {
+      size_t end = var.find(':', pos);
+      std::string dir = var.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+      struct stat st;
+      if (!dir.empty() && dir[0] == '/' && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        kept += (kept.empty() ? "" : ":") + dir;
+      }
+      if (end == std::string::npos) break;
+      pos = end + 1;
+    }
+    if (!kept.empty()) out.push_back(kLibraryPath + kept);
+  }
+  return out;
 }
 
 }  // namespace ws::shim
