@@ -8,6 +8,7 @@
 //                        containerd-shim-wasm-v1-instance is not installed beside this binary)
 //   fill-cache           hidden: starts the code-cache fill of an instance's cache miss
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -57,6 +58,9 @@ void warn_in_shim_log(std::string_view message) {
 // a process exec'd with the server's flags.
 int server_main(const ws::shim::Flags& flags) {
   ws::shim::block_shim_signals();
+  // One malloc arena for all of the server's threads: they are few and mostly waiting, and an
+  // arena per thread cost each a mapping, its first pages and memory the others cannot reuse.
+  mallopt(M_ARENA_MAX, 1);
   if (absl::Status s = ws::shim::become_child_subreaper(); !s.ok()) {
     ws::support::log_warning(std::string(s.message()));
   }
