@@ -75,6 +75,28 @@ absl::Status write_file(const std::string& path, const std::string& value) {
   return absl::OkStatus();
 }
 
+absl::Status join_self(const std::vector<std::string>& files) {
+  if (files.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> status = read_file("/proc/self/status");
+  if (!status.ok()) return status.status();
+  size_t at = status->find("\nThreads:");
+  if (at == std::string::npos) {
+    return absl::InternalError("cgroups: /proc/self/status has no Threads line");
+  }
+  int threads = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(*status).substr(
+                            at + 9, status->find('\n', at + 1) - (at + 9))),
+                        &threads) ||
+      threads != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cgroups: a process with ", threads, " threads cannot move itself thread by thread"));
+  }
+  for (const std::string& f : files) {
+    if (absl::Status s = write_file(f, "0"); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

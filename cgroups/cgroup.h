@@ -56,6 +56,12 @@ class Cgroup {
   // not fatal). A value the kernel rejects fails naming the file and value.
   virtual absl::Status apply(const Resources& r, std::vector<std::string>* notes) = 0;
   virtual absl::Status add_process(pid_t pid) = 0;
+  // Files a single-threaded process writes "0" into to move itself here (join_self), or none
+  // when only add_process can. v1: each hierarchy's `tasks`. Moving the calling thread needs no
+  // cgroup-wide lock, where moving a process through cgroup.procs write-locks every thread
+  // group on the host and waits out an RCU grace period first when nobody migrated lately
+  // (5-15 ms on a VM, per container). v2's cgroup.procs takes that lock for any writer.
+  virtual std::vector<std::string> self_join_files() const { return {}; }
   virtual absl::StatusOr<std::vector<pid_t>> processes() = 0;
   virtual absl::StatusOr<Stats> stats() = 0;
   // Returns once the kernel reports the cgroup frozen (thawed); DEADLINE_EXCEEDED otherwise.
@@ -75,6 +81,11 @@ class Cgroup {
   virtual absl::Status setup(bool create) = 0;
   std::string path_;
 };
+
+// Moves the calling process, which must have a single thread, into the cgroups whose
+// self_join_files() these are; FAILED_PRECONDITION when it has more threads (only the caller
+// would move).
+absl::Status join_self(const std::vector<std::string>& files);
 
 // Shared helpers of both versions.
 absl::Status write_file(const std::string& path, const std::string& value);

@@ -9,9 +9,13 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cgroups/cgroup.h"
 
 namespace ws::cgroups {
@@ -68,6 +72,67 @@ class CgroupRoot : public ::testing::Test {
   std::unique_ptr<Cgroup> cg_;
   std::vector<pid_t> children_;
 };
+
+// Lines of v1 controller hierarchies in /proc/PID/cgroup that name `path`, and all of them
+// (not the named systemd one, nor a hybrid host's unified "0::" line, which v1 leaves alone).
+std::pair<int, int> hierarchies_with(pid_t pid, const std::string& path) {
+  absl::StatusOr<std::string> text = read_file(absl::StrCat("/proc/", pid, "/cgroup"));
+  int with = 0, all = 0;
+  for (absl::string_view line : absl::StrSplit(text.ok() ? *text : "", '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    if (f.size() != 3 || f[1].empty() || absl::StartsWith(f[1], "name=")) continue;
+    ++all;
+    if (f[2] == path) ++with;
+  }
+  return {with, all};
+}
+
+TEST_F(CgroupRoot, ASingleThreadedProcessJoinsByItself) {
+  std::vector<std::string> files = cg_->self_join_files();
+  if (cg_->version() == Version::kV2) {
+    EXPECT_TRUE(files.empty());  // v2 processes are added by add_process
+    EXPECT_TRUE(join_self(files).ok());
+    return;
+  }
+  ASSERT_FALSE(files.empty());
+  int done[2];
+  ASSERT_EQ(::pipe(done), 0);
+  pid_t p = ::fork();  // the child has one thread, whatever this process has
+  if (p == 0) {
+    absl::Status s = join_self(files);
+    char c = s.ok() ? 'y' : 'n';
+    if (::write(done[1], &c, 1) != 1) _exit(2);
+    for (;;) ::pause();
+  }
+  children_.push_back(p);
+  char c = 0;
+  ASSERT_EQ(::read(done[0], &c, 1), 1);
+  ::close(done[0]);
+  ::close(done[1]);
+  EXPECT_EQ(c, 'y');
+  absl::StatusOr<std::vector<pid_t>> procs = cg_->processes();
+  ASSERT_TRUE(procs.ok());
+  EXPECT_THAT(*procs, ::testing::ElementsAre(p));
+  auto [with, all] = hierarchies_with(p, path_);
+  EXPECT_EQ(with, static_cast<int>(files.size()));
+  EXPECT_EQ(with, all);  // every controller hierarchy, none forgotten
+}
+
+TEST_F(CgroupRoot, AThreadedProcessCannotJoinByItself) {
+  std::vector<std::string> files = cg_->self_join_files();
+  if (files.empty()) GTEST_SKIP() << "no self-join on cgroup v2";
+  std::mutex mu;
+  mu.lock();
+  std::thread other([&] { std::lock_guard<std::mutex> wait(mu); });
+  absl::Status s = join_self(files);
+  mu.unlock();
+  other.join();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("threads"));
+  absl::StatusOr<std::vector<pid_t>> procs = cg_->processes();
+  ASSERT_TRUE(procs.ok());
+  EXPECT_TRUE(procs->empty());  // nothing of this process moved
+}
 
 TEST_F(CgroupRoot, LimitsAreWrittenAndReadBack) {
   absl::StatusOr<Resources> r = parse_resources(

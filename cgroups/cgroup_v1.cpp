@@ -91,6 +91,12 @@ class CgroupV1 : public Cgroup {
     return absl::OkStatus();
   }
 
+  std::vector<std::string> self_join_files() const override {
+    std::vector<std::string> files;
+    for (const std::string& d : dirs_) files.push_back(d + "/tasks");
+    return files;
+  }
+
   absl::StatusOr<std::vector<pid_t>> processes() override {
     absl::StatusOr<std::string> text = read_file(dirs_.front() + "/cgroup.procs");
     if (!text.ok()) return text.status();

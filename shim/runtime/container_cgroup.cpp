@@ -64,6 +64,11 @@ absl::Status ContainerCgroup::join(pid_t pid) {
   return cg_->add_process(pid);
 }
 
+std::vector<std::string> ContainerCgroup::self_join_files() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cg_->self_join_files();
+}
+
 bool ContainerCgroup::oom_killed() {
   std::lock_guard<std::mutex> lock(mu_);
   if (removed_) return false;

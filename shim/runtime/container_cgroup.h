@@ -27,6 +27,9 @@ class ContainerCgroup {
   static absl::Status cleanup(const oci::Spec& spec, const std::string& ns, const std::string& id);
 
   absl::Status join(pid_t pid);
+  // What a single-threaded process writes "0" into to join by itself (cgroups::join_self),
+  // which spares the wait add_process has on v1; empty when the process must be added (v2).
+  std::vector<std::string> self_join_files();
   // Whether the cgroup's OOM killer has fired: the watch (v1 eventfd on memory.oom_control,
   // v2 inotify on memory.events) or, authoritative, the oom_kill counter.
   bool oom_killed();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "engine/engine.h"
 #include "oci/spec.h"
@@ -223,12 +224,14 @@ int instance_main(int, char**) {
 
   absl::StatusOr<InstanceSetup> setup = recv_setup(kSyncFd);
   if (!setup.ok()) _exit(1);
+  // Into the container's cgroups before anything else (single-threaded here).
+  absl::Status joined = cgroups::join_self(setup->join_files);
   if (setup->terminal) ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
   // Before any memory exists, so that the shim's Stats see all of it.
   // (A failure costs only those figures: Stats then reports zero linear memory.)
   StatsPage::adopt_inherited(kStatsFd).IgnoreError();
   // Single-threaded until here: setns() into a mount namespace refuses threaded callers.
-  absl::StatusOr<std::unique_ptr<Guest>> guest = prepare(*setup);
+  absl::StatusOr<std::unique_ptr<Guest>> guest = joined.ok() ? prepare(*setup) : joined;
   std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
   // A cache miss running lazily hands the shim its module: the shim starts the fill.
   int fill_fd = guest.ok() && *guest != nullptr ? (*guest)->take_fill_fd() : -1;

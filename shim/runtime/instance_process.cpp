@@ -135,10 +135,14 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
   theirs.reset();
   if (p->stats_page_) p->stats_page_->close_fd();
   r.io->spawned();
-  // The child waits for its setup: joining here puts it in the cgroup before it loads the
-  // module, let alone runs guest code.
-  absl::Status ready = r.cgroup ? r.cgroup->join(*pid) : absl::OkStatus();
-  if (ready.ok()) ready = send_setup(ours.get(), r.setup);
+  // The child waits for its setup: joining before it puts it in the cgroup before it loads the
+  // module, let alone runs guest code. On v1 the child joins by itself as the setup's first
+  // step (moving one's own thread spares the global lock and RCU wait of cgroup.procs).
+  InstanceSetup setup = r.setup;
+  if (r.cgroup) setup.join_files = r.cgroup->self_join_files();
+  absl::Status ready =
+      r.cgroup && setup.join_files.empty() ? r.cgroup->join(*pid) : absl::OkStatus();
+  if (ready.ok()) ready = send_setup(ours.get(), setup);
   UniqueFd fill;
   if (ready.ok()) ready = recv_ready(ours.get(), &fill);
   if (!ready.ok()) {

@@ -47,7 +47,8 @@ struct LaunchRequest {
   InstanceSetup setup;
   std::shared_ptr<ProcessIo> io;
   std::shared_ptr<InstanceRuntime::Handler> handler;
-  // Joined right after the spawn, before the setup is sent (so before any guest code).
+  // Joined before any guest code: by the instance itself first thing after its setup arrives
+  // where the cgroup allows (v1), else right after the spawn, before the setup is sent.
   std::shared_ptr<ContainerCgroup> cgroup;
 };
 

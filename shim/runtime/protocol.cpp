@@ -8,6 +8,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "shim/runtime/fd.h"
 
 namespace ws::shim {
@@ -95,11 +97,12 @@ struct OneByteWithFd {
 
 absl::Status send_setup(int fd, const InstanceSetup& s) {
   return send_frame(
-      fd, {s.id, s.bundle, absl::StrCat(s.init_pid), s.process_json, s.terminal ? "1" : "0"});
+      fd, {s.id, s.bundle, absl::StrCat(s.init_pid), s.process_json, s.terminal ? "1" : "0",
+           absl::StrJoin(s.join_files, std::string(1, '\0'))});
 }
 
 absl::StatusOr<InstanceSetup> recv_setup(int fd) {
-  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 5);
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 6);
   if (!f.ok()) return f.status();
   InstanceSetup s;
   s.id = (*f)[0];
@@ -107,6 +110,7 @@ absl::StatusOr<InstanceSetup> recv_setup(int fd) {
   if (!absl::SimpleAtoi((*f)[2], &s.init_pid)) return absl::InternalError("setup: bad init pid");
   s.process_json = (*f)[3];
   s.terminal = (*f)[4] == "1";
+  if (!(*f)[5].empty()) s.join_files = absl::StrSplit((*f)[5], '\0');
   return s;
 }
 

@@ -27,6 +27,9 @@ struct InstanceSetup {
   uint32_t init_pid = 0;     // an exec: the init process whose namespaces it joins; 0 for init
   std::string process_json;  // an exec: its OCI Process; "" for init (config.json's)
   bool terminal = false;     // descriptors 0-2 are a pty slave to make the controlling terminal
+  // The container's cgroups, to join first thing (cgroups::join_self): the files, or none when
+  // the shim added the process itself.
+  std::vector<std::string> join_files;
 
   bool is_exec() const { return init_pid != 0; }
 };

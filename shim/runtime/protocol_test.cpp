@@ -22,7 +22,10 @@ struct Pair {
 
 TEST(Protocol, SetupRoundTrips) {
   Pair p;
-  InstanceSetup s{"c1", "/run/bundle", 42, R"({"args":["/x.wasm"]})", true};
+  InstanceSetup s{
+      "c1", "/run/bundle",
+      42,   R"({"args":["/x.wasm"]})",
+      true, {"/sys/fs/cgroup/memory/n/c1/tasks", "/sys/fs/cgroup/cpu,cpuacct/n/c1/tasks"}};
   ASSERT_TRUE(send_setup(p.a.get(), s).ok());
   absl::StatusOr<InstanceSetup> got = recv_setup(p.b.get());
   ASSERT_TRUE(got.ok()) << got.status();
@@ -32,6 +35,13 @@ TEST(Protocol, SetupRoundTrips) {
   EXPECT_EQ(got->process_json, R"({"args":["/x.wasm"]})");
   EXPECT_TRUE(got->terminal);
   EXPECT_TRUE(got->is_exec());
+  EXPECT_EQ(got->join_files, s.join_files);
+  // No files: the shim added the process itself.
+  s.join_files.clear();
+  ASSERT_TRUE(send_setup(p.a.get(), s).ok());
+  got = recv_setup(p.b.get());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->join_files.empty());
 }
 
 TEST(Protocol, ReadyCarriesTheErrorCodeAndMessage) {
