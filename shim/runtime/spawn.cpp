@@ -1,14 +1,15 @@
 // posix_spawn with descriptor remapping, default signal state and closefrom; pidfd signalling.
 #include "shim/runtime/spawn.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -98,6 +99,26 @@ absl::Status signal_process(const Spawned& process, int signal) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// A directory with anything in it (the loader finds nothing in an empty one, nor in its
+// hardware-capability subdirectories, which would be entries).
+bool has_entries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool any = false;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      any = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return any;
+}
+
+}  // namespace
+
 std::vector<std::string> program_environment(char* const* env) {
   const std::string kLibraryPath = "LD_LIBRARY_PATH=";
   std::vector<std::string> out;
@@ -112,8 +133,7 @@ std::vector<std::string> program_environment(char* const* env) {
     for (;;) {
       size_t end = var.find(':', pos);
       std::string dir = var.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-      struct stat st;
-      if (!dir.empty() && dir[0] == '/' && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (!dir.empty() && dir[0] == '/' && has_entries(dir)) {
         kept += (kept.empty() ? "" : ":") + dir;
       }
       if (end == std::string::npos) break;

@@ -31,11 +31,11 @@ absl::StatusOr<Spawned> spawn_process(const SpawnRequest& request);
 
 // The environment for exec'ing one of the shim's own programs (the instance binary, the cache
 // fill): `env` (NULL-terminated, as environ) with LD_LIBRARY_PATH cut down to the absolute
-// directories that exist, and dropped when none is left. containerd's opt plugin sets it to
-// "/opt/containerd/lib:" by default: an empty entry is the working directory (the bundle), a
-// search path a runtime should not have, and the dynamic loader probes some twenty
-// hardware-capability subdirectories of every entry for every library: ~80 failed lookups per
-// exec, for libraries it then finds in its cache.
+// directories that exist and hold anything, and dropped when none is left. containerd's opt
+// plugin sets it to "/opt/containerd/lib:" by default (and creates that directory, empty): an
+// empty entry is the working directory (the bundle), a search path a runtime should not have,
+// and the dynamic loader probes some twenty hardware-capability subdirectories of every entry
+// for every library: ~80 failed lookups per exec, for libraries it then finds in its cache.
 std::vector<std::string> program_environment(char* const* env);
 
 // Sends `signal` through the pidfd; NOT_FOUND once the process is gone.

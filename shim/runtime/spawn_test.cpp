@@ -26,6 +26,9 @@ TEST(ProgramEnvironment, LibraryPathKeepsOnlyExistingAbsoluteDirectories) {
   // containerd's opt plugin: "<opt>/lib:" (the empty entry is the working directory).
   EXPECT_EQ(run({"A=1", "LD_LIBRARY_PATH=/nonexistent/opt/lib:", "B=2"}),
             (std::vector<std::string>{"A=1", "B=2"}));
+  // An empty directory (what the opt plugin creates) holds nothing to load either.
+  EXPECT_EQ(run({"LD_LIBRARY_PATH=" + dir}), std::vector<std::string>{});
+  ASSERT_TRUE(std::filesystem::create_directory(dir + "/glibc-hwcaps"));
   EXPECT_EQ(run({"LD_LIBRARY_PATH=:" + dir + "::relative/lib:/nonexistent:" + dir + "/"}),
             (std::vector<std::string>{"LD_LIBRARY_PATH=" + dir + ":" + dir + "/"}));
   // A file is not a library directory.
