@@ -224,7 +224,9 @@ int instance_main(int, char**) {
 
   absl::StatusOr<InstanceSetup> setup = recv_setup(kSyncFd);
   if (!setup.ok()) _exit(1);
-  // Into the container's cgroups before anything else (single-threaded here).
+  // Into the container's cgroups before anything else (single-threaded here). What this process
+  // allocated until now (its start-up, the setup frame) stays charged where it was (v1 does not
+  // move charges): the shim's cgroup, as with the shim adding the process after its exec.
   absl::Status joined = cgroups::join_self(setup->join_files);
   if (setup->terminal) ::ioctl(STDIN_FILENO, TIOCSCTTY, 0);
   // Before any memory exists, so that the shim's Stats see all of it.
@@ -235,7 +237,8 @@ int instance_main(int, char**) {
   std::thread(signal_thread).detach();  // a stop signal that came meanwhile is pending
   // A cache miss running lazily hands the shim its module: the shim starts the fill.
   int fill_fd = guest.ok() && *guest != nullptr ? (*guest)->take_fill_fd() : -1;
-  absl::Status sent = send_ready(kSyncFd, guest.status(), fill_fd);
+  absl::Status sent =
+      send_ready(kSyncFd, guest.status(), fill_fd, joined.ok() && !setup->join_files.empty());
   if (fill_fd >= 0) ::close(fill_fd);
   if (!sent.ok() || !guest.ok()) _exit(1);
   if (!recv_start(kSyncFd)) _exit(1);  // the shim hung up instead: never started

@@ -144,7 +144,11 @@ absl::StatusOr<std::unique_ptr<InstanceProcess>> InstanceProcess::launch(const L
       r.cgroup && setup.join_files.empty() ? r.cgroup->join(*pid) : absl::OkStatus();
   if (ready.ok()) ready = send_setup(ours.get(), setup);
   UniqueFd fill;
-  if (ready.ok()) ready = recv_ready(ours.get(), &fill);
+  bool joined = false;
+  if (ready.ok()) ready = recv_ready(ours.get(), &fill, &joined);
+  // An instance binary of the previous build (replaced by an upgrade under this running shim)
+  // ignores the join files: add it here, still before the start byte lets guest code run.
+  if (ready.ok() && !setup.join_files.empty() && !joined) ready = r.cgroup->join(*pid);
   if (!ready.ok()) {
     p->abandon();
     return ready;

@@ -61,7 +61,9 @@ bool read_exact(int fd, char* data, size_t n) {
   return true;
 }
 
-absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t count) {
+// `required` fields, then up to `optional` more that a peer of an older build may not send
+// (empty then); fields beyond them (a newer peer's) are ignored.
+absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t required, size_t optional = 0) {
   uint32_t n;
   if (!read_exact(fd, reinterpret_cast<char*>(&n), sizeof(n))) {
     return absl::UnavailableError("the peer closed the sync socket");
@@ -69,10 +71,11 @@ absl::StatusOr<std::vector<std::string>> recv_frame(int fd, size_t count) {
   if (n > kMaxFrame) return absl::InternalError("sync socket: frame too large");
   std::string body(n, '\0');
   if (!read_exact(fd, body.data(), n)) return absl::UnavailableError("sync socket: short frame");
-  std::vector<std::string> fields(count);
+  std::vector<std::string> fields(required + optional);
   absl::string_view rest = body;
-  for (std::string& f : fields) {
-    if (!take_field(rest, f)) return absl::InternalError("sync socket: malformed frame");
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i >= required && rest.empty()) break;
+    if (!take_field(rest, fields[i])) return absl::InternalError("sync socket: malformed frame");
   }
   return fields;
 }
@@ -102,7 +105,9 @@ absl::Status send_setup(int fd, const InstanceSetup& s) {
 }
 
 absl::StatusOr<InstanceSetup> recv_setup(int fd) {
-  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 6);
+  // The join files are new: a shim of the previous build (an exec into a container it started
+  // before an upgrade) sends five fields, and adds the process to the cgroup itself.
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 5, 1);
   if (!f.ok()) return f.status();
   InstanceSetup s;
   s.id = (*f)[0];
@@ -114,9 +119,10 @@ absl::StatusOr<InstanceSetup> recv_setup(int fd) {
   return s;
 }
 
-absl::Status send_ready(int fd, const absl::Status& status, int fill_fd) {
-  absl::Status s = send_frame(fd, {absl::StrCat(static_cast<int>(status.code())),
-                                   std::string(status.message()), fill_fd >= 0 ? "1" : "0"});
+absl::Status send_ready(int fd, const absl::Status& status, int fill_fd, bool joined) {
+  absl::Status s =
+      send_frame(fd, {absl::StrCat(static_cast<int>(status.code())), std::string(status.message()),
+                      fill_fd >= 0 ? "1" : "0", joined ? "1" : "0"});
   if (!s.ok() || fill_fd < 0) return s;
   // The descriptor rides on one byte of its own.
   OneByteWithFd m('F');
@@ -133,13 +139,15 @@ absl::Status send_ready(int fd, const absl::Status& status, int fill_fd) {
   return absl::OkStatus();
 }
 
-absl::Status recv_ready(int fd, UniqueFd* fill) {
-  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 3);
+absl::Status recv_ready(int fd, UniqueFd* fill, bool* joined) {
+  // An instance of the previous build sends no "joined" field: it joined nothing.
+  absl::StatusOr<std::vector<std::string>> f = recv_frame(fd, 3, 1);
   if (!f.ok()) {
     return absl::InternalError("the instance process exited before it was ready");
   }
   int code;
   if (!absl::SimpleAtoi((*f)[0], &code)) return absl::InternalError("ready: bad status code");
+  if (joined != nullptr) *joined = (*f)[3] == "1";
   if ((*f)[2] == "1") {
     OneByteWithFd m(0);
     ssize_t n;

@@ -41,10 +41,12 @@ absl::StatusOr<InstanceSetup> recv_setup(int fd);
 // The instance's answer: OK, or the error create() returns (code and message travel as is).
 // `fill_fd` >= 0: the module's bytes (a memfd) whose code-cache fill the shim should start (a
 // cache miss the instance runs lazily; the fill must not run in the container's cgroup).
-absl::Status send_ready(int fd, const absl::Status& status, int fill_fd = -1);
+// `joined`: it moved itself into the setup's join_files.
+absl::Status send_ready(int fd, const absl::Status& status, int fill_fd = -1, bool joined = false);
 // INTERNAL naming the instance when it died (EOF) before answering. `fill` receives the
-// descriptor send_ready passed, if any.
-absl::Status recv_ready(int fd, UniqueFd* fill = nullptr);
+// descriptor send_ready passed, if any; `joined` whether the instance joined its cgroups (false
+// from an instance binary of the previous build, which ignores join_files).
+absl::Status recv_ready(int fd, UniqueFd* fill = nullptr, bool* joined = nullptr);
 
 // One byte that lets the instance run; recv_start is false when the shim hung up instead.
 absl::Status send_start(int fd);

@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "shim/runtime/fd.h"
 
 namespace ws::shim {
@@ -42,6 +46,39 @@ TEST(Protocol, SetupRoundTrips) {
   got = recv_setup(p.b.get());
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_TRUE(got->join_files.empty());
+}
+
+// A frame as the previous build wrote it: these fields, length-prefixed, in a length prefix.
+void send_old_frame(int fd, const std::vector<std::string>& fields) {
+  auto put = [](std::string& out, const std::string& f) {
+    uint32_t n = static_cast<uint32_t>(f.size());
+    out.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    out += f;
+  };
+  std::string body, frame;
+  for (const std::string& f : fields) put(body, f);
+  put(frame, body);
+  ASSERT_EQ(::send(fd, frame.data(), frame.size(), 0), static_cast<ssize_t>(frame.size()));
+}
+
+// Shim and instance binaries of adjacent builds meet after an upgrade under a running shim.
+TEST(Protocol, SetupAndReadyOfThePreviousBuildStillParse) {
+  Pair p;
+  send_old_frame(p.a.get(), {"c1", "/run/bundle", "0", "", "0"});  // no join files
+  absl::StatusOr<InstanceSetup> got = recv_setup(p.b.get());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->bundle, "/run/bundle");
+  EXPECT_TRUE(got->join_files.empty());       // the old shim added the process itself
+  send_old_frame(p.a.get(), {"0", "", "0"});  // no "joined" field
+  bool joined = true;
+  EXPECT_TRUE(recv_ready(p.b.get(), nullptr, &joined).ok());
+  EXPECT_FALSE(joined);  // the new shim must add the process then
+  ASSERT_TRUE(send_ready(p.a.get(), absl::OkStatus(), -1, true).ok());
+  EXPECT_TRUE(recv_ready(p.b.get(), nullptr, &joined).ok());
+  EXPECT_TRUE(joined);
+  // Fewer fields than the old build sent is still malformed.
+  send_old_frame(p.a.get(), {"c1", "/run/bundle", "0", ""});
+  EXPECT_FALSE(recv_setup(p.b.get()).ok());
 }
 
 TEST(Protocol, ReadyCarriesTheErrorCodeAndMessage) {
