@@ -131,9 +131,11 @@ std::vector<std::string> program_environment(char* const* env) {
     std::string kept;
     size_t pos = kLibraryPath.size();
     for (;;) {
-      size_t end = var.find(':', pos);
+      size_t end = var.find_first_of(":;", pos);  // the loader splits on both
       std::string dir = var.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-      if (!dir.empty() && dir[0] == '/' && has_entries(dir)) {
+      // $ORIGIN, $LIB, $PLATFORM: the loader's to expand, kept as they are.
+      bool token = dir.find('$') != std::string::npos;
+      if (token || (!dir.empty() && dir[0] == '/' && has_entries(dir))) {
         kept += (kept.empty() ? "" : ":") + dir;
       }
       if (end == std::string::npos) break;

@@ -31,7 +31,8 @@ absl::StatusOr<Spawned> spawn_process(const SpawnRequest& request);
 
 // The environment for exec'ing one of the shim's own programs (the instance binary, the cache
 // fill): `env` (NULL-terminated, as environ) with LD_LIBRARY_PATH cut down to the absolute
-// directories that exist and hold anything, and dropped when none is left. containerd's opt
+// directories that exist and hold anything (and entries with the loader's $ORIGIN-style
+// tokens), and dropped when none is left. containerd's opt
 // plugin sets it to "/opt/containerd/lib:" by default (and creates that directory, empty): an
 // empty entry is the working directory (the bundle), a search path a runtime should not have,
 // and the dynamic loader probes some twenty hardware-capability subdirectories of every entry

@@ -31,6 +31,9 @@ TEST(ProgramEnvironment, LibraryPathKeepsOnlyExistingAbsoluteDirectories) {
   ASSERT_TRUE(std::filesystem::create_directory(dir + "/glibc-hwcaps"));
   EXPECT_EQ(run({"LD_LIBRARY_PATH=:" + dir + "::relative/lib:/nonexistent:" + dir + "/"}),
             (std::vector<std::string>{"LD_LIBRARY_PATH=" + dir + ":" + dir + "/"}));
+  // ';' separates too; the loader's own tokens are its business.
+  EXPECT_EQ(run({"LD_LIBRARY_PATH=/nonexistent;" + dir + ";$ORIGIN/../lib"}),
+            (std::vector<std::string>{"LD_LIBRARY_PATH=" + dir + ":$ORIGIN/../lib"}));
   // A file is not a library directory.
   EXPECT_EQ(run({"LD_LIBRARY_PATH=/etc/hostname", "PATH=/usr/bin"}),
             (std::vector<std::string>{"PATH=/usr/bin"}));
