@@ -66,6 +66,13 @@ int server_main(const ws::shim::Flags& flags) {
   }
   ws::shim::InstanceRuntimeOptions options;
   options.instance_binary = ws::shim::instance_binary_beside(self_path());
+  if (options.instance_binary == self_path()) {
+    // This binary is linked at a fixed address (shim/CMakeLists.txt): guests should run in the
+    // instance binary, a PIE.
+    ws::support::log_warning(
+        "containerd-shim-wasm-v1-instance is not installed beside the shim: instances run in the "
+        "shim binary (slower to start, and without a randomised base address)");
+  }
   options.ns = flags.ns;
   if (!flags.address.empty()) {
     options.images = ws::shim::containerd_image_content(flags.address, flags.ns);

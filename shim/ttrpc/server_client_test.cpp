@@ -219,9 +219,9 @@ TEST_F(TtrpcTest, HandlerThreadsAreReused) {
     auto r = c->call(kSvc, "Tid", "");
     ASSERT_TRUE(r.ok()) << r.status();
     tids.insert(*r);
-    absl::SleepFor(absl::Milliseconds(10));  // the worker is back waiting by then
+    absl::SleepFor(absl::Milliseconds(30));  // the worker is back waiting by then
   }
-  EXPECT_LE(tids.size(), 3u);  // a thread per call would be 20
+  EXPECT_LE(tids.size(), 5u);  // a thread per call would be 20
 }
 
 TEST_F(TtrpcTest, BusyWorkersGetCompanyAndFewStayIdle) {
