@@ -59,6 +59,22 @@ class InstanceRuntimeTest : public ::testing::Test {
   InstanceRuntime runtime_{testing::test_options()};
 };
 
+// After an upgrade a running shim may meet an instance binary that does not join its cgroups
+// by itself: the shim adds it then, before the start byte lets any guest code run.
+TEST_F(InstanceRuntimeTest, AnInstanceThatJoinsNothingIsAddedBeforeItStarts) {
+  InstanceRuntimeOptions o = testing::test_options();
+  o.instance_binary = WS_TEST_OLD_INSTANCE;
+  InstanceRuntime old(o);
+  Bundle b;
+  b.add_guest("ok");
+  b.write_config();
+  absl::StatusOr<std::unique_ptr<Process>> p = old.create(b.create_config("old1"));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(testing::in_cgroup(static_cast<pid_t>((*p)->pid()),
+                                 "/" + testing::test_namespace() + "/old1"));
+  EXPECT_TRUE((*p)->destroy().ok());
+}
+
 TEST_F(InstanceRuntimeTest, AGuestThatReturnsExitsZeroReportedOnce) {
   Bundle b;
   b.add_guest("ok");

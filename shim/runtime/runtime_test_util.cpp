@@ -12,10 +12,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "cgroups/cgroup.h"
 
 namespace ws::shim::testing {
 
@@ -113,6 +115,23 @@ InstanceRuntimeOptions test_options() {
   }();
   (void)cleanup_registered;
   return o;
+}
+
+::testing::AssertionResult in_cgroup(pid_t pid, const std::string& path) {
+  absl::StatusOr<std::string> text = cgroups::read_file(absl::StrCat("/proc/", pid, "/cgroup"));
+  if (!text.ok()) return ::testing::AssertionFailure() << text.status();
+  int v1_lines = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    if (f.size() != 3 || f[1].empty() || absl::StartsWith(f[1], "name=")) continue;
+    ++v1_lines;
+    if (f[2] != path)
+      return ::testing::AssertionFailure() << f[1] << " at " << f[2] << ": " << *text;
+  }
+  if (v1_lines == 0 && text->find("0::" + path + "\n") == std::string::npos) {
+    return ::testing::AssertionFailure() << "not at " << path << ": " << *text;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 std::string guest_file(const std::string& guest) {

@@ -1,6 +1,8 @@
 // Root-test support: bundles on disk, an exit recorder, FIFOs, and checks for leftovers.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <sys/types.h>
 
 #include <condition_variable>
@@ -54,6 +56,9 @@ class Exits {
 std::string test_namespace();
 InstanceRuntimeOptions test_options();
 std::string guest_file(const std::string& guest);
+// Whether /proc/<pid>/cgroup puts the process at `path` in every v1 controller hierarchy (or, on
+// a v2 host, in the unified tree); names what it found otherwise.
+::testing::AssertionResult in_cgroup(pid_t pid, const std::string& path);
 // Pids whose parent is this process (zombies included).
 std::vector<pid_t> child_pids();
 // True when some mount point in /proc/<pid>/mountinfo is `path` (or below it with `below`).
