@@ -316,22 +316,18 @@ TEST(Engine, FloatArithmeticWithAConstantFromALocalQuietsSignallingNans) {
     (func (export "s") (param f32) (result f32) (local $zero f32)
       (f32.sub (local.get 0) (local.get $zero)))))");
   ASSERT_NE(f.instance, nullptr);
-  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
-  abi::RawValue arg{};
-  std::memcpy(arg.bytes, &snan, 8);
-  Outcome o = f.call("m", {arg});
-  ASSERT_TRUE(o.returned());
-  uint64_t bits = 0;
-  std::memcpy(&bits, o.results[0].bytes, 8);
-  EXPECT_EQ(bits & quiet, quiet) << std::hex << "0x" << bits;
-  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
-  abi::RawValue argf{};
-  std::memcpy(argf.bytes, &snanf, 4);
-  Outcome of = f.call("s", {argf});
-  ASSERT_TRUE(of.returned());
-  uint32_t bitsf = 0;
-  std::memcpy(&bitsf, of.results[0].bytes, 4);
-  EXPECT_EQ(bitsf & quietf, quietf) << std::hex << "0x" << bitsf;
+  // Calls `name` with the signalling NaN `snan` and expects the result's quiet bit set.
+  auto expect_quieted = [&](const char* name, auto snan, decltype(snan) quiet) {
+    abi::RawValue arg{};
+    std::memcpy(arg.bytes, &snan, sizeof snan);
+    Outcome o = f.call(name, {arg});
+    ASSERT_TRUE(o.returned()) << name;
+    decltype(snan) bits = 0;
+    std::memcpy(&bits, o.results[0].bytes, sizeof bits);
+    EXPECT_EQ(bits & quiet, quiet) << name << std::hex << " 0x" << bits;
+  };
+  expect_quieted("m", uint64_t{0x7FF4000000000001ull}, uint64_t{0x7FF8000000000000ull});
+  expect_quieted("s", uint32_t{0x7FA00001u}, uint32_t{0x7FC00000u});
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a

@@ -530,6 +530,24 @@ void widen_addresses(const Candidate& c, llvm::ScalarEvolution& se, const llvm::
   for (llvm::PHINode* phi : phis) llvm::RecursivelyDeleteDeadPHINode(phi);
 }
 
+// The innermost loops `keep` accepts, in preorder, collected before a pass changes any.
+template <typename Keep>
+std::vector<llvm::Loop*> innermost_loops(llvm::LoopInfo& li, Keep keep) {
+  std::vector<llvm::Loop*> loops;
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    if (loop->isInnermost() && keep(*loop)) loops.push_back(loop);
+  }
+  return loops;
+}
+
+// No vectorising or interleaving: the vectoriser's own wrap and alias checks do not prove
+// accesses in bounds, and a vector access could fault before the scalar accesses of earlier
+// lanes took effect.
+void keep_scalar(llvm::Loop* loop) {
+  llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.enable", 0);
+  llvm::addStringMetadataToLoop(loop, "llvm.loop.interleave.count", 1);
+}
+
 }  // namespace
 
 llvm::PreservedAnalyses MemoryVersioningPass::run(llvm::Function& f,
@@ -539,29 +557,20 @@ llvm::PreservedAnalyses MemoryVersioningPass::run(llvm::Function& f,
   auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   auto& ac = fam.getResult<llvm::AssumptionAnalysis>(f);
   const llvm::DataLayout& dl = f.getDataLayout();
-  std::vector<llvm::Loop*> loops;
-  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
-    if (loop->isInnermost()) loops.push_back(loop);
-  }
   bool changed = false;
-  for (llvm::Loop* loop : loops) {
+  for (llvm::Loop* loop : innermost_loops(li, [](llvm::Loop&) { return true; })) {
     changed |= llvm::simplifyLoop(loop, &dt, &li, &se, &ac, nullptr, false);
     changed |= llvm::formLCSSA(*loop, dt, &li, &se);
     std::optional<Candidate> c = candidate(loop, se, dl);
     if (!c) {
       if (touches_linear_memory(*loop, dl)) {
-        // The vectoriser's own wrap and alias checks do not prove accesses in bounds: a
-        // vector access could fault before the scalar accesses of earlier lanes took effect.
-        llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.enable", 0);
-        llvm::addStringMetadataToLoop(loop, "llvm.loop.interleave.count", 1);
+        keep_scalar(loop);
         changed = true;
       }
       continue;
     }
     llvm::Value* ok = emit_test(*c, se, dl);
-    llvm::Loop* slow = version(loop, ok, dt, li);
-    llvm::addStringMetadataToLoop(slow, "llvm.loop.vectorize.enable", 0);
-    llvm::addStringMetadataToLoop(slow, "llvm.loop.interleave.count", 1);
+    keep_scalar(version(loop, ok, dt, li));
     se.forgetLoop(loop);
     widen_addresses(*c, se, dl);
     changed = true;
@@ -576,16 +585,11 @@ llvm::PreservedAnalyses ScanLoopChecksPass::run(llvm::Function& f,
   auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   auto& ac = fam.getResult<llvm::AssumptionAnalysis>(f);
   const llvm::DataLayout& dl = f.getDataLayout();
-  std::vector<llvm::Loop*> loops;
-  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
-    if (loop->isInnermost() && !calls_anything(*loop) && !interrupt_checks(*loop).empty()) {
-      loops.push_back(loop);
-    }
-  }
   bool changed = false;
   // One size test per memory record and call-free nest, in the nest's preheader.
   std::map<std::pair<llvm::Loop*, llvm::Value*>, llvm::Value*> small_memory;
-  for (llvm::Loop* loop : loops) {
+  for (llvm::Loop* loop : innermost_loops(
+           li, [](llvm::Loop& l) { return !calls_anything(l) && !interrupt_checks(l).empty(); })) {
     // The access first: most loops have none, and need no simplified form or LCSSA then.
     std::optional<LinearAccess> a = stepping_access(*loop, se, dt, dl);
     if (!a) continue;
