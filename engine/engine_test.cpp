@@ -273,6 +273,22 @@ TEST(Engine, InterruptStopsAScanLoopOnA4GiBMemory) {
 
 // Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
 // whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
+// Signalling NaNs and the quiet bit, as raw bits.
+constexpr uint64_t kSnan64 = 0x7FF4000000000001ull, kQuiet64 = 0x7FF8000000000000ull;
+constexpr uint32_t kSnan32 = 0x7FA00001u, kQuiet32 = 0x7FC00000u;
+
+// Calls `name` with the signalling NaN `snan` and expects the result's quiet bit set.
+template <typename Bits>
+void expect_quieted(Fixture& f, const char* name, Bits snan, Bits quiet) {
+  abi::RawValue arg{};
+  std::memcpy(arg.bytes, &snan, sizeof snan);
+  Outcome o = f.call(name, {arg});
+  ASSERT_TRUE(o.returned()) << name;
+  Bits bits = 0;
+  std::memcpy(&bits, o.results[0].bytes, sizeof bits);
+  EXPECT_EQ(bits & quiet, quiet) << name << std::hex << ": 0x" << bits;
+}
+
 TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
   Fixture f(R"((module
     (func (export "mul1") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 1)))
@@ -285,26 +301,10 @@ TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
     (func (export "mul1f") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 1)))
     (func (export "mulf") (param f32) (result f32) (f32.mul (f32.const 0.5) (local.get 0)))))");
   ASSERT_NE(f.instance, nullptr);
-  const uint64_t snan = 0x7FF4000000000001ull, quiet = 0x7FF8000000000000ull;
   for (const char* name : {"mul1", "divm1", "sub0", "neg0", "mul", "div", "add"}) {
-    abi::RawValue arg{};
-    std::memcpy(arg.bytes, &snan, 8);
-    Outcome o = f.call(name, {arg});
-    ASSERT_TRUE(o.returned()) << name;
-    uint64_t bits = 0;
-    std::memcpy(&bits, o.results[0].bytes, 8);
-    EXPECT_EQ(bits & quiet, quiet) << name << std::hex << ": 0x" << bits;
+    expect_quieted(f, name, kSnan64, kQuiet64);
   }
-  const uint32_t snanf = 0x7FA00001u, quietf = 0x7FC00000u;
-  for (const char* name : {"mul1f", "mulf"}) {
-    abi::RawValue arg{};
-    std::memcpy(arg.bytes, &snanf, 4);
-    Outcome o = f.call(name, {arg});
-    ASSERT_TRUE(o.returned()) << name;
-    uint32_t bits = 0;
-    std::memcpy(&bits, o.results[0].bytes, 4);
-    EXPECT_EQ(bits & quietf, quietf) << name << std::hex << ": 0x" << bits;
-  }
+  for (const char* name : {"mul1f", "mulf"}) expect_quieted(f, name, kSnan32, kQuiet32);
 }
 
 TEST(Engine, FloatArithmeticWithAConstantFromALocalQuietsSignallingNans) {
@@ -316,18 +316,8 @@ TEST(Engine, FloatArithmeticWithAConstantFromALocalQuietsSignallingNans) {
     (func (export "s") (param f32) (result f32) (local $zero f32)
       (f32.sub (local.get 0) (local.get $zero)))))");
   ASSERT_NE(f.instance, nullptr);
-  // Calls `name` with the signalling NaN `snan` and expects the result's quiet bit set.
-  auto expect_quieted = [&](const char* name, auto snan, decltype(snan) quiet) {
-    abi::RawValue arg{};
-    std::memcpy(arg.bytes, &snan, sizeof snan);
-    Outcome o = f.call(name, {arg});
-    ASSERT_TRUE(o.returned()) << name;
-    decltype(snan) bits = 0;
-    std::memcpy(&bits, o.results[0].bytes, sizeof bits);
-    EXPECT_EQ(bits & quiet, quiet) << name << std::hex << " 0x" << bits;
-  };
-  expect_quieted("m", uint64_t{0x7FF4000000000001ull}, uint64_t{0x7FF8000000000000ull});
-  expect_quieted("s", uint32_t{0x7FA00001u}, uint32_t{0x7FC00000u});
+  expect_quieted(f, "m", kSnan64, kQuiet64);
+  expect_quieted(f, "s", kSnan32, kQuiet32);
 }
 
 // The scale loop (test/fixtures/scale_loop_wat.h), which the -O2 pipeline vectorises behind a
