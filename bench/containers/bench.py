@@ -45,6 +45,7 @@ p.add_argument("--tp-grouped", type=int, default=1,
 p.add_argument("--stubs", default="", help="containerd API stubs for tp_client.py")
 p.add_argument("--fifo-dir", default="/tmp", help="where tp_client.py makes its stdout FIFOs")
 p.add_argument("--ctrd-pid", type=int, default=0, help="containerd's pid (CPU accounting)")
+p.add_argument("--ctrd-fs", default="?", help="the filesystem type under containerd's root")
 p.add_argument("--daemon-cgroup", default="",
                help="the cgroup containerd (and so every shim) runs in (CPU accounting)")
 A = p.parse_args()
@@ -356,7 +357,8 @@ def main():
     server = re.search(r"Server:\s*\n\s*Version:\s*(\S+)", ctrd)
     report.append("# Container benchmarks: wasmshim vs runc\n")
     report.append(f"Machine: {cpu}, {os.cpu_count()} cores, {mem_gb:.1f} GB RAM, kernel "
-                  f"{uname.release}; containerd {server.group(1) if server else '?'}; "
+                  f"{uname.release}; containerd {server.group(1) if server else '?'} with its "
+                  f"root and state on {A.ctrd_fs}; "
                   f"load average {load0} at the start (the cores are shared). "
                   f"Date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n")
     report.append(f"Sizes: {runs} runs, {n} containers per throughput point, concurrency "

@@ -21,6 +21,8 @@
 #                                   ctr (concurrent `ctr run --rm` processes)
 #   WS_BENCH_TP_GROUPED (1)         0: no grouped throughput (all containers in one shim)
 #   CONTAINERD (containerd)         the containerd binary
+#   WS_CTRD_TMPFS (unset)           1: containerd's directory (its bolt databases, snapshots and
+#                                   state) on a tmpfs, to measure without the disk under it
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -75,7 +77,10 @@ cleanup_cgroups() {
   # /run/containerd/runc/NAMESPACE/ID, which every containerd of the host shares. The namespace
   # is this run's alone (also what a `runc create` cut short left); in k8s.io, the containers
   # in this run's cgroup.
-  [[ -n "$WS_NS" ]] && rm -rf "/run/containerd/runc/$WS_NS"
+  if [[ -n "$WS_NS" ]]; then
+    mountpoint -q "/run/containerd/runc/$WS_NS" && umount -l "/run/containerd/runc/$WS_NS"
+    rm -rf "/run/containerd/runc/$WS_NS"
+  fi
   grep -l "$CGROUP_PARENT/" /run/containerd/runc/k8s.io/*/state.json 2>/dev/null |
     while read -r f; do rm -rf "$(dirname "$f")"; done
   return 0
@@ -120,6 +125,13 @@ cleanup_k8s() {
   return 0
 }
 trap 'rc=$?; trap "" INT TERM; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
+# WS_CTRD_TMPFS: runc's state too (runc's shim keeps it in /run/containerd/runc/NAMESPACE, on a
+# tmpfs wherever /run is one, as on a standard host).
+if [[ -n "${WS_CTRD_TMPFS:-}" && $(stat -f -c %T /run) != tmpfs ]]; then
+  mkdir -p "/run/containerd/runc/$WS_NS" &&
+    mount -t tmpfs -o mode=0711 tmpfs "/run/containerd/runc/$WS_NS" ||
+    { echo "bench-containers: cannot mount a tmpfs for runc's state" >&2; exit 1; }
+fi
 echo "# containerd: $("${CONTAINERD:-containerd}" --version)" >&2
 
 # Images: the guests (and the large module) for our shim, busybox for runc.
@@ -163,7 +175,8 @@ mkdir -p "$out"
   --runs "${WS_BENCH_RUNS:-30}" --containers "${WS_BENCH_CONTAINERS:-1000}" \
   --concurrency "${WS_BENCH_CONCURRENCY:-1 4 16}" --k "${WS_BENCH_K:-10 100 1000}" \
   --cache "$WASMSHIM_CACHE_DIR" --cgroup-parent "$CGROUP_PARENT" --ctrd-pid "$WS_CTRD_PID" \
-  --daemon-cgroup "$CGROUP_PARENT/daemon" "${tp_args[@]}" "${cri_args[@]}" ) &
+  --daemon-cgroup "$CGROUP_PARENT/daemon" --ctrd-fs "$(findmnt -n -o FSTYPE --target "$WS_CTRD_DIR")" \
+  "${tp_args[@]}" "${cri_args[@]}" ) &
 client=$!
 trap 'ws_remove_cgroups "$CGROUP_PARENT/client"; exit 143' INT TERM
 wait $client || exit 1

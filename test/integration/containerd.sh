@@ -4,6 +4,8 @@
 #
 #   ws_ctrd_start SHIM_DIR [CONTAINERD_BIN]   sets WS_CTRD_DIR, WS_CTRD_SOCK, WS_CTR; `ctrx` runs
 #                                             ctr against it in namespace $WS_NS
+#   WS_CTRD_TMPFS=1                           that directory (root with the bolt databases and
+#                                             snapshots, state, sockets) on a tmpfs of its own
 #   WS_NS                                     this run's containerd namespace, wstest-<pid>: its
 #                                             containers' cgroups are /$WS_NS/<id> (containerd's
 #                                             default path), so runs side by side (a benchmark
@@ -132,6 +134,10 @@ ws_ctrd_start() {
   WS_CTRD_SOCK="$WS_CTRD_DIR/containerd.sock"
   trap ws_ctrd_cleanup EXIT
   trap "exit 143" INT TERM  # runs the EXIT trap when a timeout or ^C stops the test
+  if [[ -n "${WS_CTRD_TMPFS:-}" ]] && ! mount -t tmpfs -o mode=0700 tmpfs "$WS_CTRD_DIR"; then
+    echo "cannot mount a tmpfs on $WS_CTRD_DIR" >&2
+    return 1
+  fi
   ws_ctrd_write_config
   ws_ctrd_launch
 }
@@ -181,14 +187,15 @@ ws_ctrd_cleanup() {
   # The namespace's cgroups (containerd leaves the parent /$WS_NS behind, and a failed run its
   # containers' cgroups too); the namespace is this run's alone.
   ws_remove_cgroups "/$WS_NS"
-  grep " $WS_CTRD_DIR" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
-    umount -l "$m" 2>/dev/null || true
-  done
+  # The log first: with WS_CTRD_TMPFS it goes with the unmounts.
   if [[ -n "${WS_KEEP_LOG:-}" ]]; then cp "$WS_CTRD_DIR/containerd.log" "$WS_KEEP_LOG"; fi
   if [[ $rc -ne 0 && -z "${WS_CTRD_QUIET:-}" && -f "$WS_CTRD_DIR/containerd.log" ]]; then
     echo "--- containerd log (last 40 lines) ---" >&2
     tail -40 "$WS_CTRD_DIR/containerd.log" >&2
   fi
+  grep " $WS_CTRD_DIR[ /]" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
   rm -rf "$WS_CTRD_DIR"
   WS_CTRD_DIR=""
   return $rc
