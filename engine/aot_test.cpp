@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "engine/codegen/codegen.h"
 #include "engine/engine.h"
@@ -138,6 +140,43 @@ TEST(CodeImage, ImportsOutsideTheAllowedTableAreRejected) {
   EXPECT_THAT(code.status().message(), HasSubstr("\"system\""));
   EXPECT_NE(resolve_image_import("fmod"), nullptr);
   EXPECT_NE(resolve_image_import("ws_rt_trap"), nullptr);
+}
+
+// The map perf reads: "START SIZE wasm_function[i]" (hex, i the module's function index, imports
+// first) per defined function of each image loaded with WASMSHIM_PERF_MAP set; nothing without.
+TEST(CodeImage, PerfMapListsEachLoadedFunctionWhenAsked) {
+  auto cm = load(R"((module
+    (import "env" "f" (func $f))
+    (func (export "a") (call $f))
+    (func (export "b") (result i32) (i32.const 7))))");
+  ASSERT_NE(cm, nullptr);
+  auto image = compile_eager(*cm->module, cm->info, CompileOptions{});
+  ASSERT_TRUE(image.ok()) << image.status();
+  const std::string path = absl::StrCat("/tmp/perf-", getpid(), ".map");
+  std::remove(path.c_str());
+  auto quiet = load_code_image(*image);
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_NE(access(path.c_str(), F_OK), 0) << "written without WASMSHIM_PERF_MAP";
+
+  setenv("WASMSHIM_PERF_MAP", "1", 1);
+  auto code = load_code_image(*image);
+  unsetenv("WASMSHIM_PERF_MAP");
+  ASSERT_TRUE(code.ok()) << code.status();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path.c_str());
+  const auto& ranges = (*code)->ranges;
+  ASSERT_EQ(ranges.size(), 2u);
+  std::string expected;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%lx %lx wasm_function[%zu]\n",
+                  static_cast<unsigned long>(ranges[i].start),
+                  static_cast<unsigned long>(ranges[i].end - ranges[i].start), i + 1);
+    expected += line;
+  }
+  EXPECT_EQ(text.str(), expected);
 }
 
 class Artifact : public ::testing::Test {
