@@ -22,7 +22,8 @@
 #   WS_BENCH_TP_GROUPED (1)         0: no grouped throughput (all containers in one shim)
 #   CONTAINERD (containerd)         the containerd binary
 #   WS_CTRD_TMPFS (unset)           1: containerd's directory (its bolt databases, snapshots and
-#                                   state) on a tmpfs, to measure without the disk under it
+#                                   state) and runc's state directory on a tmpfs, to measure
+#                                   without the disk under them
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -127,10 +128,12 @@ cleanup_k8s() {
 trap 'rc=$?; trap "" INT TERM; cleanup_k8s; ws_ctrd_cleanup; cleanup_cgroups; exit $rc' EXIT
 # WS_CTRD_TMPFS: runc's state too (runc's shim keeps it in /run/containerd/runc/NAMESPACE, on a
 # tmpfs wherever /run is one, as on a standard host).
-if [[ -n "${WS_CTRD_TMPFS:-}" && $(stat -f -c %T /run) != tmpfs ]]; then
-  mkdir -p "/run/containerd/runc/$WS_NS" &&
-    mount -t tmpfs -o mode=0711 tmpfs "/run/containerd/runc/$WS_NS" ||
-    { echo "bench-containers: cannot mount a tmpfs for runc's state" >&2; exit 1; }
+if [[ -n "${WS_CTRD_TMPFS:-}" ]]; then
+  mkdir -p "/run/containerd/runc/$WS_NS" || exit 1
+  if [[ $(findmnt -n -o FSTYPE --target "/run/containerd/runc/$WS_NS") != tmpfs ]]; then
+    mount -t tmpfs -o mode=0711,size=1g tmpfs "/run/containerd/runc/$WS_NS" ||
+      { echo "bench-containers: cannot mount a tmpfs for runc's state" >&2; exit 1; }
+  fi
 fi
 echo "# containerd: $("${CONTAINERD:-containerd}" --version)" >&2
 

@@ -134,7 +134,7 @@ ws_ctrd_start() {
   WS_CTRD_SOCK="$WS_CTRD_DIR/containerd.sock"
   trap ws_ctrd_cleanup EXIT
   trap "exit 143" INT TERM  # runs the EXIT trap when a timeout or ^C stops the test
-  if [[ -n "${WS_CTRD_TMPFS:-}" ]] && ! mount -t tmpfs -o mode=0700 tmpfs "$WS_CTRD_DIR"; then
+  if [[ -n "${WS_CTRD_TMPFS:-}" ]] && ! mount -t tmpfs -o mode=0700,size=4g tmpfs "$WS_CTRD_DIR"; then
     echo "cannot mount a tmpfs on $WS_CTRD_DIR" >&2
     return 1
   fi
