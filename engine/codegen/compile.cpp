@@ -54,22 +54,10 @@ struct Target {
   std::string error;
 };
 
-// A debugging aid: $WASMSHIM_LLVM_OPTIONS passes LLVM's own command-line options (for example
-// "-time-passes") to the code generator once, before its first compile.
-void apply_llvm_options() {
-  const char* env = std::getenv("WASMSHIM_LLVM_OPTIONS");
-  if (env == nullptr || *env == '\0') return;
-  std::vector<std::string> words = absl::StrSplit(env, ' ', absl::SkipEmpty());
-  std::vector<const char*> argv{"wasmshim"};
-  for (const std::string& w : words) argv.push_back(w.c_str());
-  llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data(),
-                                    "wasmshim code generator", &llvm::errs());
-}
-
 const Target& host_target() {
   static const Target* t = [] {
     auto* out = new Target;
-    apply_llvm_options();
+    codegen::configure_llvm();
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     out->triple = llvm::sys::getProcessTriple();
@@ -194,6 +182,35 @@ absl::StatusOr<std::string> compile_partition(const Module& m, const ModuleInfo&
 }
 
 }  // namespace
+
+namespace codegen {
+
+void configure_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // A debugging aid: $WASMSHIM_LLVM_OPTIONS passes LLVM's own command-line options (for
+    // example "-time-passes").
+    const char* env = std::getenv("WASMSHIM_LLVM_OPTIONS");
+    if (env != nullptr && *env != '\0') {
+      std::vector<std::string> words = absl::StrSplit(env, ' ', absl::SkipEmpty());
+      std::vector<const char*> argv{"wasmshim"};
+      for (const std::string& w : words) argv.push_back(w.c_str());
+      llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data(),
+                                        "wasmshim code generator", &llvm::errs());
+    }
+    // X86's domain reassignment (GPR chains moved to AVX-512 mask registers) is super-linear in
+    // a function's size: 44-70 % of the machine-code time of CRuby's parsers and compiler
+    // functions, 12 % of all of CRuby's, and it changed no byte of the code of CRuby, sqlite3
+    // or the bench kernels. Off unless the options above set it.
+    llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
+    auto it = options.find(kDomainReassignmentOption);
+    if (it != options.end() && it->second->getNumOccurrences() == 0) {
+      (void)it->second->addOccurrence(0, kDomainReassignmentOption, "true");
+    }
+  });
+}
+
+}  // namespace codegen
 
 std::string host_cpu_features() {
   const Target& t = host_target();

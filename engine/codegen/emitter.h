@@ -23,6 +23,12 @@ class TargetMachine;
 
 namespace ws::engine::codegen {
 
+// Sets LLVM's global options once per process, before the first compile of either tier:
+// $WASMSHIM_LLVM_OPTIONS (LLVM's command-line options, a debugging aid), then
+// kDomainReassignmentOption unless those options named it (compile.cpp says why).
+void configure_llvm();
+inline constexpr const char* kDomainReassignmentOption = "disable-x86-domain-reassignment";
+
 // The IR pipeline for `tm` (optimize.cpp): 0 nothing; 1 and 2 a short per-function pipeline for
 // producer-optimised Wasm (2 adds LICM and GVN); 3 LLVM's whole per-module O3 pipeline.
 void optimize(llvm::Module& mod, llvm::TargetMachine* tm, int level);

@@ -119,6 +119,7 @@ struct Jit {
 // lazy JIT that thread is Wasm code's, maybe deep in recursion with little stack left.
 Jit* make_jit(unsigned compile_threads) {
   auto* out = new Jit;
+  codegen::configure_llvm();
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto jtmb = orc::JITTargetMachineBuilder::detectHost();

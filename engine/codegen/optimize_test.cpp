@@ -4,6 +4,9 @@
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/Instructions.h>
+#include <llvm/Support/CommandLine.h>
+
+#include <cstdlib>
 
 #include "engine/codegen/emitter.h"
 #include "engine/codegen/ir_test_util.h"
@@ -78,6 +81,18 @@ TEST(Optimize, LevelTwoHoistsInvariantLoadsOutOfLoops) {
   EXPECT_EQ(s.allocas, 0);
   EXPECT_EQ(s.loads_in_loops, 0);
   EXPECT_EQ(s.loads, 2);  // the base and the value, once each
+}
+
+// X86 domain reassignment is switched off before any compile (compile.cpp says why), unless
+// $WASMSHIM_LLVM_OPTIONS named it.
+TEST(ConfigureLlvm, SwitchesDomainReassignmentOff) {
+  if (std::getenv("WASMSHIM_LLVM_OPTIONS") != nullptr) GTEST_SKIP() << "WASMSHIM_LLVM_OPTIONS set";
+  configure_llvm();
+  configure_llvm();  // once per process: a second call adds nothing
+  llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
+  auto it = options.find(kDomainReassignmentOption);
+  ASSERT_NE(it, options.end()) << "LLVM has no option " << kDomainReassignmentOption;
+  EXPECT_EQ(it->second->getNumOccurrences(), 1);
 }
 
 }  // namespace
