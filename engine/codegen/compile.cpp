@@ -199,9 +199,9 @@ void configure_llvm() {
                                         "wasmshim code generator", &llvm::errs());
     }
     // X86's domain reassignment (GPR chains moved to AVX-512 mask registers) is super-linear in
-    // a function's size: 44-70 % of the machine-code time of CRuby's parsers and compiler
-    // functions, 12 % of all of CRuby's, and it changed no byte of the code of CRuby, sqlite3
-    // or the bench kernels. Off unless the options above set it.
+    // a function's size: 35-70 % of the machine-code time of CRuby's largest functions (its
+    // parsers, compiler and interpreter loop), 16 % of all of CRuby's, and it changed no byte
+    // of the code of CRuby, sqlite3 or the bench kernels. Off unless the options above set it.
     llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
     auto it = options.find(kDomainReassignmentOption);
     if (it != options.end() && it->second->getNumOccurrences() == 0) {

@@ -93,6 +93,8 @@ TEST(ConfigureLlvm, SwitchesDomainReassignmentOff) {
   auto it = options.find(kDomainReassignmentOption);
   ASSERT_NE(it, options.end()) << "LLVM has no option " << kDomainReassignmentOption;
   EXPECT_EQ(it->second->getNumOccurrences(), 1);
+  // LLVM 19 declares it a cl::opt<bool>.
+  EXPECT_TRUE(static_cast<llvm::cl::opt<bool>*>(it->second)->getValue());
 }
 
 }  // namespace
