@@ -271,8 +271,6 @@ TEST(Engine, InterruptStopsAScanLoopOnA4GiBMemory) {
   EXPECT_EQ(o.trap.code, TrapCode::kInterrupted);
 }
 
-// Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
-// whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
 // Signalling NaNs and the quiet bit, as raw bits.
 constexpr uint64_t kSnan64 = 0x7FF4000000000001ull, kQuiet64 = 0x7FF8000000000000ull;
 constexpr uint32_t kSnan32 = 0x7FA00001u, kQuiet32 = 0x7FC00000u;
@@ -289,6 +287,8 @@ void expect_quieted(Fixture& f, const char* name, Bits snan, Bits quiet) {
   EXPECT_EQ(bits & quiet, quiet) << name << std::hex << ": 0x" << bits;
 }
 
+// Float arithmetic with one constant operand returns a quiet NaN for a signalling NaN operand,
+// whether LLVM could fold the operation away (+-0, +-1) or not (0.01, 2.5).
 TEST(Engine, FloatArithmeticWithAConstantQuietsSignallingNans) {
   Fixture f(R"((module
     (func (export "mul1") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 1)))
